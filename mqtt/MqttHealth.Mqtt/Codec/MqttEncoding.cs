@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace MqttHealth.Mqtt.Codec;
 
 /// <summary>Sizes and Variable Byte Integers shared by the encoder and its callers.</summary>
@@ -30,17 +28,11 @@ public static class MqttEncoding
         return size;
     }
 
-    /// <summary>Size of a UTF-8 Encoded String on the wire: two length bytes plus the UTF-8 bytes.</summary>
-    internal static int StringSize(string value)
-    {
-        int count = Encoding.UTF8.GetByteCount(value);
-        if (count > ushort.MaxValue)
-        {
-            throw new ArgumentException($"A UTF-8 Encoded String is at most 65,535 bytes; this one is {count}.", nameof(value));
-        }
-
-        return 2 + count;
-    }
+    /// <summary>
+    /// Size of a UTF-8 Encoded String on the wire: two length bytes plus the UTF-8 bytes. Refuses what the
+    /// receiver would treat as malformed (U+0000, unpaired surrogates, over 65,535 bytes): see <see cref="MqttUtf8.GetByteCountForWrite"/>.
+    /// </summary>
+    internal static int StringSize(string value) => 2 + MqttUtf8.GetByteCountForWrite(value);
 
     /// <summary>Size of Binary Data on the wire: two length bytes plus the data.</summary>
     internal static int BinarySize(int length)

@@ -20,34 +20,14 @@ public static class MqttPacketDecoder
     /// <param name="direction">Who sent it; <see cref="PacketDirection.Unspecified"/> checks only the rules common to both sides.</param>
     public static MqttPacket Decode(in MqttFrame frame, MqttProtocolVersion version, PacketDirection direction = PacketDirection.Unspecified)
     {
-        MqttPacketType type = frame.Type;
-        CheckTypeAndFlags(frame, version, direction);
-        var reader = new MqttBodyReader(frame.Body);
-        MqttPacket packet = type switch
+        try
         {
-            MqttPacketType.Connect => ReadConnect(ref reader),
-            MqttPacketType.ConnAck => ReadConnAck(ref reader, version),
-            MqttPacketType.Publish => DecodePublish(frame, version, direction).ToPacket(),
-            MqttPacketType.PubAck => ReadPublishAcknowledgement(ref reader, new PubAckPacket(), version),
-            MqttPacketType.PubRec => ReadPublishAcknowledgement(ref reader, new PubRecPacket(), version),
-            MqttPacketType.PubRel => ReadPublishAcknowledgement(ref reader, new PubRelPacket(), version),
-            MqttPacketType.PubComp => ReadPublishAcknowledgement(ref reader, new PubCompPacket(), version),
-            MqttPacketType.Subscribe => ReadSubscribe(ref reader, version),
-            MqttPacketType.SubAck => ReadSubAck(ref reader, version),
-            MqttPacketType.Unsubscribe => ReadUnsubscribe(ref reader, version),
-            MqttPacketType.UnsubAck => ReadUnsubAck(ref reader, version),
-            MqttPacketType.PingReq => PingReqPacket.Instance,
-            MqttPacketType.PingResp => PingRespPacket.Instance,
-            MqttPacketType.Disconnect => ReadDisconnect(ref reader, version, direction),
-            _ => ReadAuth(ref reader),
-        };
-
-        if (type != MqttPacketType.Publish)
-        {
-            reader.ExpectEnd(type);
+            return DecodeCore(frame, version, direction);
         }
-
-        return packet;
+        catch (MqttProtocolException e) when (MqttV311NormativeIds.Applies(frame, version, e))
+        {
+            throw MqttV311NormativeIds.Translate(e);
+        }
     }
 
     /// <summary>
@@ -61,6 +41,50 @@ public static class MqttPacketDecoder
             throw new ArgumentException($"Expected a PUBLISH frame, got {frame.Type}.", nameof(frame));
         }
 
+        try
+        {
+            return DecodePublishCore(frame, version, direction);
+        }
+        catch (MqttProtocolException e) when (MqttV311NormativeIds.Applies(frame, version, e))
+        {
+            throw MqttV311NormativeIds.Translate(e);
+        }
+    }
+
+    private static MqttPacket DecodeCore(in MqttFrame frame, MqttProtocolVersion version, PacketDirection direction)
+    {
+        MqttPacketType type = frame.Type;
+        CheckTypeAndFlags(frame, version, direction);
+        var reader = new MqttBodyReader(frame.Body);
+        MqttPacket packet = type switch
+        {
+            MqttPacketType.Connect => ReadConnect(ref reader),
+            MqttPacketType.ConnAck => ReadConnAck(ref reader, version),
+            MqttPacketType.Publish => DecodePublishCore(frame, version, direction).ToPacket(),
+            MqttPacketType.PubAck => ReadPublishAcknowledgement(ref reader, new PubAckPacket(), version),
+            MqttPacketType.PubRec => ReadPublishAcknowledgement(ref reader, new PubRecPacket(), version),
+            MqttPacketType.PubRel => ReadPublishAcknowledgement(ref reader, new PubRelPacket(), version),
+            MqttPacketType.PubComp => ReadPublishAcknowledgement(ref reader, new PubCompPacket(), version),
+            MqttPacketType.Subscribe => ReadSubscribe(ref reader, version),
+            MqttPacketType.SubAck => ReadSubAck(ref reader, version),
+            MqttPacketType.Unsubscribe => ReadUnsubscribe(ref reader, version),
+            MqttPacketType.UnsubAck => ReadUnsubAck(ref reader, version),
+            MqttPacketType.PingReq => PingReqPacket.Instance,
+            MqttPacketType.PingResp => PingRespPacket.Instance,
+            MqttPacketType.Disconnect => ReadDisconnect(ref reader, version, direction),
+            _ => ReadAuth(ref reader, direction),
+        };
+
+        if (type != MqttPacketType.Publish)
+        {
+            reader.ExpectEnd(type);
+        }
+
+        return packet;
+    }
+
+    private static PublishPacketView DecodePublishCore(in MqttFrame frame, MqttProtocolVersion version, PacketDirection direction)
+    {
         int flags = frame.Flags;
         int qos = (flags >> 1) & 0x03;
         if (qos == 3)
@@ -87,7 +111,7 @@ public static class MqttPacketDecoder
         ushort packetId = 0;
         if (qos > 0)
         {
-            packetId = ReadPacketId(ref reader, MqttPacketType.Publish);
+            packetId = ReadPacketId(ref reader, MqttPacketType.Publish, direction);
         }
 
         ReadOnlySequence<byte> properties = default;
@@ -144,12 +168,21 @@ public static class MqttPacketDecoder
         }
     }
 
-    private static ushort ReadPacketId(ref MqttBodyReader reader, MqttPacketType type)
+    private static ushort ReadPacketId(ref MqttBodyReader reader, MqttPacketType type, PacketDirection direction = PacketDirection.Unspecified)
     {
         ushort id = reader.ReadUInt16("Packet Identifier");
         if (id == 0)
         {
-            MqttThrow.ProtocolError("MQTT-2.2.1-3", $"The Packet Identifier of {type} must be non-zero.");
+            // The statement that rules 0 out: a Client [MQTT-2.2.1-3] or a Server PUBLISH [MQTT-2.2.1-4] assigns a
+            // non-zero id, and an acknowledgement repeats the id of its request [MQTT-2.2.1-5], [MQTT-2.2.1-6].
+            string normativeId = type switch
+            {
+                MqttPacketType.PubAck or MqttPacketType.PubRec or MqttPacketType.PubRel or MqttPacketType.PubComp => "MQTT-2.2.1-5",
+                MqttPacketType.SubAck or MqttPacketType.UnsubAck => "MQTT-2.2.1-6",
+                MqttPacketType.Publish when direction == PacketDirection.ServerToClient => "MQTT-2.2.1-4",
+                _ => "MQTT-2.2.1-3",
+            };
+            MqttThrow.ProtocolError(normativeId, $"The Packet Identifier of {type} must be non-zero.");
         }
 
         return id;
@@ -175,7 +208,8 @@ public static class MqttPacketDecoder
                 MqttThrow.Error(ReasonCode.UnsupportedProtocolVersion, "MQTT-3.1.2-2", "MQTT 3.1 (protocol name MQIsdp) is not supported; use MQTT 3.1.1 or 5.0.");
             }
 
-            MqttThrow.ProtocolError("MQTT-3.1.2-1", $"The Protocol Name must be \"MQTT\", not \"{MqttBodyReader.Decode(name)}\".");
+            // 5.0 §3.1.2.1 names the answer: CONNACK 0x84 (Unsupported Protocol Version) [MQTT-3.1.2-1].
+            MqttThrow.Error(ReasonCode.UnsupportedProtocolVersion, "MQTT-3.1.2-1", $"The Protocol Name must be \"MQTT\", not \"{MqttBodyReader.Decode(name)}\".");
         }
 
         if (level is not 4 and not 5)
@@ -273,7 +307,8 @@ public static class MqttPacketDecoder
         {
             if (code > 5)
             {
-                MqttThrow.Malformed(string.Empty, $"0x{code:X2} is not an MQTT 3.1.1 Connect Return Code (6-255 are reserved).");
+                // Same class as an unknown 5.0 CONNACK Reason Code: the packet parses, the value is not allowed.
+                MqttThrow.ProtocolError(string.Empty, $"0x{code:X2} is not an MQTT 3.1.1 Connect Return Code (6-255 are reserved).");
             }
 
             packet.ReasonCode = ConnAckPacket.FromConnectReturnCode((ConnectReturnCode)code);
@@ -394,7 +429,7 @@ public static class MqttPacketDecoder
 
         if (reader.End)
         {
-            MqttThrow.ProtocolError("MQTT-3.9.3-1", "A SUBACK packet must contain a Reason Code for each Topic Filter.");
+            MqttThrow.ProtocolError("MQTT-3.8.4-6", "A SUBACK packet must contain a Reason Code for each Topic Filter.");
         }
 
         var codes = new List<ReasonCode>();
@@ -405,7 +440,7 @@ public static class MqttPacketDecoder
             {
                 if (code is not (0x00 or 0x01 or 0x02 or 0x80))
                 {
-                    MqttThrow.Malformed("MQTT-3.9.3-2", $"0x{code:X2} is not an MQTT 3.1.1 SUBACK return code.");
+                    MqttThrow.ProtocolError("MQTT-3.9.3-2", $"0x{code:X2} is not an MQTT 3.1.1 SUBACK return code.");
                 }
             }
             else
@@ -456,7 +491,7 @@ public static class MqttPacketDecoder
         packet.Properties = ReadProperties(ref reader, (int)MqttPacketType.UnsubAck);
         if (reader.End)
         {
-            MqttThrow.ProtocolError("MQTT-3.11.3-1", "An UNSUBACK packet must contain a Reason Code for each Topic Filter.");
+            MqttThrow.ProtocolError("MQTT-3.11.3-2", "An UNSUBACK packet must contain a Reason Code for each Topic Filter.");
         }
 
         var codes = new List<ReasonCode>();
@@ -502,24 +537,36 @@ public static class MqttPacketDecoder
         return packet;
     }
 
-    private static AuthPacket ReadAuth(ref MqttBodyReader reader)
+    private static AuthPacket ReadAuth(ref MqttBodyReader reader, PacketDirection direction)
     {
         var packet = new AuthPacket();
-        if (reader.End)
+        bool shortForm = reader.End;
+        byte code = shortForm ? (byte)0 : reader.ReadByte("Authenticate Reason Code");
+        CheckReasonCode(MqttPacketType.Auth, code, "MQTT-3.15.2-1");
+
+        // Table 3-11, "Sent by": Success (0x00) only by the Server, Re-authenticate (0x19) only by the Client.
+        if ((direction == PacketDirection.ClientToServer && code == (byte)ReasonCode.Success)
+            || (direction == PacketDirection.ServerToClient && code == (byte)ReasonCode.ReAuthenticate))
+        {
+            MqttThrow.ProtocolError("MQTT-3.15.2-1", $"Authenticate Reason Code 0x{code:X2} may not be sent by the {(direction == PacketDirection.ClientToServer ? "Client" : "Server")}.");
+        }
+
+        packet.ReasonCode = (ReasonCode)code;
+        if (shortForm)
         {
             return packet;
         }
 
-        byte code = reader.ReadByte("Authenticate Reason Code");
-        CheckReasonCode(MqttPacketType.Auth, code, "MQTT-3.15.2-1");
-        packet.ReasonCode = (ReasonCode)code;
         if (!reader.End)
         {
             packet.Properties = ReadProperties(ref reader, (int)MqttPacketType.Auth);
-            if (packet.Properties?.AuthenticationMethod is null)
-            {
-                MqttThrow.ProtocolError(string.Empty, "An AUTH packet must include the Authentication Method (5.0 §3.15.2.2.2).");
-            }
+        }
+
+        // Omitting the Authentication Method is a Protocol Error (5.0 §3.15.2.2.2); only the Remaining Length 0
+        // short form (Success without properties, §3.15.2.1) has no property section at all.
+        if (packet.Properties?.AuthenticationMethod is null)
+        {
+            MqttThrow.ProtocolError(string.Empty, "An AUTH packet must include the Authentication Method (5.0 §3.15.2.2.2).");
         }
 
         return packet;

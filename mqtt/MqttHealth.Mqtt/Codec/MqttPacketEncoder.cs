@@ -215,6 +215,12 @@ public static class MqttPacketEncoder
                 }
 
                 size = MeasureReasonAndProperties(au.ReasonCode, au.Properties, MqttPacketType.Auth);
+                if (size > 0 && au.Properties?.AuthenticationMethod is null)
+                {
+                    // Only the empty short form (Success, no properties) may omit it (5.0 §3.15.2.2.2).
+                    throw new ArgumentException("An AUTH packet must include the Authentication Method.", nameof(packet));
+                }
+
                 break;
             default:
                 throw new ArgumentException($"Unknown packet type {packet.GetType().Name}.", nameof(packet));

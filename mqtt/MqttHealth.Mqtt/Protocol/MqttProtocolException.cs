@@ -32,6 +32,14 @@ public sealed class MqttProtocolException : Exception
         NormativeId = normativeId;
     }
 
+    /// <summary>Re-labels an error with the id the same rule has in another version of the spec (see MqttV311NormativeIds).</summary>
+    internal MqttProtocolException(ReasonCode reasonCode, string normativeId, string message, Exception innerException)
+        : base(normativeId.Length == 0 ? message : $"{message} [{normativeId}]", innerException)
+    {
+        ReasonCode = reasonCode;
+        NormativeId = normativeId;
+    }
+
     /// <summary>The MQTT 5.0 reason code the receiver answers with before closing the connection.</summary>
     public ReasonCode ReasonCode { get; }
 

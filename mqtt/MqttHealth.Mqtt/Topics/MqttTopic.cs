@@ -6,6 +6,9 @@ namespace MqttHealth.Mqtt.Topics;
 /// <summary>
 /// Topic Name and Topic Filter rules (5.0 §4.7, §4.8.2). All checks work on the UTF-8 bytes, so the broker's
 /// hot path never has to build a string. The string overloads are for configuration and tests.
+/// A broken rule is a Protocol Error (0x82): the spec gives these rules no reason code, the packet parsed but
+/// carries data the spec forbids (5.0 §1.2), and 0x8F/0x90 are for a "correctly formed" filter or name that
+/// is refused (tables 3-8, 3-10), so they do not fit.
 /// </summary>
 public static class MqttTopic
 {
@@ -29,7 +32,7 @@ public static class MqttTopic
 
         if (topic.IndexOfAny(SingleLevel, MultiLevel) >= 0)
         {
-            MqttThrow.Error(ReasonCode.TopicNameInvalid, "MQTT-3.3.2-2", "A Topic Name must not contain the wildcard characters '+' or '#'.");
+            MqttThrow.ProtocolError("MQTT-3.3.2-2", "A Topic Name must not contain the wildcard characters '+' or '#'.");
         }
     }
 
@@ -50,7 +53,7 @@ public static class MqttTopic
     {
         if (filter.IsEmpty)
         {
-            MqttThrow.Error(ReasonCode.TopicFilterInvalid, "MQTT-4.7.3-1", "A Topic Filter must be at least one character long.");
+            MqttThrow.ProtocolError("MQTT-4.7.3-1", "A Topic Filter must be at least one character long.");
         }
 
         if (filter.StartsWith(SharePrefix))
@@ -58,14 +61,19 @@ public static class MqttTopic
             ReadOnlySpan<byte> rest = filter[SharePrefix.Length..];
             int slash = rest.IndexOf(Separator);
             ReadOnlySpan<byte> shareName = slash < 0 ? rest : rest[..slash];
-            if (shareName.IsEmpty || shareName.IndexOfAny(SingleLevel, MultiLevel) >= 0)
+            if (shareName.IsEmpty)
             {
-                MqttThrow.Error(ReasonCode.TopicFilterInvalid, "MQTT-4.8.2-1", "A ShareName must be at least one character long and must not contain '/', '+' or '#'.");
+                MqttThrow.ProtocolError("MQTT-4.8.2-1", "A ShareName must be at least one character long.");
+            }
+
+            if (shareName.IndexOfAny(SingleLevel, MultiLevel) >= 0)
+            {
+                MqttThrow.ProtocolError("MQTT-4.8.2-2", "A ShareName must not contain '/', '+' or '#'.");
             }
 
             if (slash < 0 || slash == rest.Length - 1)
             {
-                MqttThrow.Error(ReasonCode.TopicFilterInvalid, "MQTT-4.8.2-2", "A Shared Subscription must be $share/{ShareName}/{filter} with a non-empty filter.");
+                MqttThrow.ProtocolError("MQTT-4.8.2-2", "A Shared Subscription must be $share/{ShareName}/{filter} with a non-empty filter.");
             }
 
             filter = rest[(slash + 1)..];
@@ -175,7 +183,7 @@ public static class MqttTopic
         int multi = filter.IndexOf(MultiLevel);
         if (multi >= 0 && (multi != filter.Length - 1 || (multi > 0 && filter[multi - 1] != Separator)))
         {
-            MqttThrow.Error(ReasonCode.TopicFilterInvalid, "MQTT-4.7.1-1", "The multi-level wildcard '#' must be the last character, alone or after a '/'.");
+            MqttThrow.ProtocolError("MQTT-4.7.1-1", "The multi-level wildcard '#' must be the last character, alone or after a '/'.");
         }
 
         int single = filter.IndexOf(SingleLevel);
@@ -185,7 +193,7 @@ public static class MqttTopic
             bool endsLevel = single == filter.Length - 1 || filter[single + 1] == Separator;
             if (!startsLevel || !endsLevel)
             {
-                MqttThrow.Error(ReasonCode.TopicFilterInvalid, "MQTT-4.7.1-2", "The single-level wildcard '+' must occupy an entire level of the filter.");
+                MqttThrow.ProtocolError("MQTT-4.7.1-2", "The single-level wildcard '+' must occupy an entire level of the filter.");
             }
 
             int next = filter[(single + 1)..].IndexOf(SingleLevel);
