@@ -7,7 +7,7 @@ using MqttHealth.Mqtt.Tests.Codec;
 namespace MqttHealth.Mqtt.Tests.Interop;
 
 /// <summary>
-/// Golden interop data: 53 packets produced by mosquitto 2.0.11 (clients and broker) and paho-mqtt 1.6.1
+/// Golden interop data: 63 packets produced by mosquitto 2.0.11 (clients and broker) and paho-mqtt 1.6.1
 /// (Interop/README.md). Each one must decode to the fields its <c>expect</c> object lists, with nothing else
 /// present, and our encoder must give back the captured bytes.
 /// </summary>
@@ -27,12 +27,12 @@ public class CapturedPacketTests
     ];
 
     [Fact]
-    public void CapturedPackets_File_Has53UniqueEntriesOfBothVersions()
+    public void CapturedPackets_File_Has63UniqueEntriesOfBothVersions()
     {
-        Assert.Equal(53, CapturedPacket.All.Count);
-        Assert.Equal(53, CapturedPacket.All.Select(p => p.Name).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(63, CapturedPacket.All.Count);
+        Assert.Equal(63, CapturedPacket.All.Select(p => p.Name).Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(24, CapturedPacket.All.Count(p => p.Version == MqttProtocolVersion.V311));
-        Assert.Equal(29, CapturedPacket.All.Count(p => p.Version == MqttProtocolVersion.V500));
+        Assert.Equal(39, CapturedPacket.All.Count(p => p.Version == MqttProtocolVersion.V500));
     }
 
     [Fact]
@@ -108,7 +108,14 @@ public class CapturedPacketTests
                     case "protocolName":
                         // The decoder accepts only "MQTT"; check the wire bytes too (length-prefixed, after the fixed header).
                         Assert.Equal("MQTT", value.GetString());
-                        Assert.Equal("\0\u0004MQTT", Encoding.ASCII.GetString(bytes, 2, 6));
+                        // The Remaining Length is 1 to 4 bytes (continuation bit 0x80), so find where the fixed header ends.
+                        int variableHeader = 2;
+                        while ((bytes[variableHeader - 1] & 0x80) != 0)
+                        {
+                            variableHeader++;
+                        }
+
+                        Assert.Equal("\0\u0004MQTT", Encoding.ASCII.GetString(bytes, variableHeader, 6));
                         break;
                     case "protocolLevel":
                         Assert.Equal(value.GetInt32(), (int)As<ConnectPacket>(packet).ProtocolVersion);
@@ -266,6 +273,19 @@ public class CapturedPacketTests
                     case "sessionExpiryInterval":
                         expectedIds.Add(MqttPropertyId.SessionExpiryInterval);
                         Assert.True(v.GetUInt32() == actual?.SessionExpiryInterval, where);
+                        break;
+                    case "requestProblemInformation":
+                        expectedIds.Add(MqttPropertyId.RequestProblemInformation);
+                        Assert.True((v.GetByte() == 1) == actual?.RequestProblemInformation, where);
+                        break;
+                    case "maximumPacketSize":
+                        expectedIds.Add(MqttPropertyId.MaximumPacketSize);
+                        Assert.True(v.GetUInt32() == actual?.MaximumPacketSize, where);
+                        break;
+                    case "subscriptionIdentifier":
+                        // A SUBSCRIBE carries at most one (5.0 §3.8.2.1.2).
+                        expectedIds.Add(MqttPropertyId.SubscriptionIdentifier);
+                        Assert.Equal(new[] { v.GetUInt32() }, actual?.SubscriptionIdentifiers.ToArray());
                         break;
                     case "receiveMaximum":
                         expectedIds.Add(MqttPropertyId.ReceiveMaximum);
