@@ -26,7 +26,7 @@ public static class MqttPacketDecoder
         }
         catch (MqttProtocolException e) when (MqttV311NormativeIds.Applies(frame, version, e))
         {
-            throw MqttV311NormativeIds.Translate(e);
+            throw MqttV311NormativeIds.Translate(frame, e);
         }
     }
 
@@ -47,7 +47,7 @@ public static class MqttPacketDecoder
         }
         catch (MqttProtocolException e) when (MqttV311NormativeIds.Applies(frame, version, e))
         {
-            throw MqttV311NormativeIds.Translate(e);
+            throw MqttV311NormativeIds.Translate(frame, e);
         }
     }
 
@@ -274,7 +274,15 @@ public static class MqttPacketDecoder
             }
 
             ReadOnlySequence<byte> willTopic = reader.ReadUtf8Slice("Will Topic");
-            MqttTopic.ValidateTopicName(willTopic.IsSingleSegment ? willTopic.FirstSpan : willTopic.ToArray());
+            ReadOnlySpan<byte> willTopicSpan = willTopic.IsSingleSegment ? willTopic.FirstSpan : willTopic.ToArray();
+            if (MqttTopic.HasWildcards(willTopicSpan))
+            {
+                // [MQTT-3.3.2-2] speaks of the PUBLISH packet; the Will Topic falls under the general rule
+                // that a Topic Name has no wildcards [MQTT-4.7.0-1].
+                MqttThrow.ProtocolError("MQTT-4.7.0-1", "A Will Topic must not contain the wildcard characters '+' or '#'.");
+            }
+
+            MqttTopic.ValidateTopicName(willTopicSpan);
             will.Topic = MqttBodyReader.Decode(willTopic);
             will.Payload = reader.ReadBinary("Will Payload");
             packet.Will = will;

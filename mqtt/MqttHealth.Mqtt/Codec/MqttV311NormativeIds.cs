@@ -32,6 +32,7 @@ internal static class MqttV311NormativeIds
         ["MQTT-3.2.2-6"] = "MQTT-3.2.2-4",   // Session Present 0 with a refusal
         ["MQTT-3.8.3-2"] = "MQTT-3.8.3-3",   // SUBSCRIBE without a Topic Filter
         ["MQTT-3.8.4-6"] = "MQTT-3.8.4-5",   // SUBACK has a code per Topic Filter
+        ["MQTT-4.7.0-1"] = "MQTT-4.7.1-1",   // no wildcards in a Topic Name (the Will Topic)
         ["MQTT-4.7.1-1"] = "MQTT-4.7.1-2",   // '#' placement
         ["MQTT-4.7.1-2"] = "MQTT-4.7.1-3",   // '+' placement
         ["MQTT-4.8.2-1"] = string.Empty,     // Shared Subscriptions are not in 3.1.1
@@ -49,7 +50,7 @@ internal static class MqttV311NormativeIds
     }
 
     /// <summary>The same error labelled with the 3.1.1 id; the original is kept as the inner exception.</summary>
-    public static MqttProtocolException Translate(MqttProtocolException error)
+    public static MqttProtocolException Translate(in MqttFrame frame, MqttProtocolException error)
     {
         string message = error.Message;
         string suffix = $" [{error.NormativeId}]";
@@ -58,7 +59,12 @@ internal static class MqttV311NormativeIds
             message = message[..^suffix.Length];
         }
 
-        return new MqttProtocolException(error.ReasonCode, FromV500[error.NormativeId], message, error);
+        // 3.1.1 [MQTT-2.3.1-6] names PUBACK, PUBREC and PUBREL only; that a PUBCOMP repeats the PUBREL's
+        // Packet Identifier is stated in [MQTT-4.3.3-2].
+        string id = frame.Type == MqttPacketType.PubComp && error.NormativeId == "MQTT-2.2.1-5"
+            ? "MQTT-4.3.3-2"
+            : FromV500[error.NormativeId];
+        return new MqttProtocolException(error.ReasonCode, id, message, error);
     }
 
     private static bool IsV311Connect(in ReadOnlySequence<byte> body)
