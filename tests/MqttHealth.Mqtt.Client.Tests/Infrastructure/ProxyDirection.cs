@@ -1,0 +1,7 @@
+namespace MqttHealth.Mqtt.Client.Tests.Infrastructure;
+
+public enum ProxyDirection
+{
+    ClientToServer,
+    ServerToClient,
+}
