@@ -61,7 +61,7 @@ public sealed class MalformedPacketTests
         foreach (MalformedPacketCase c in MalformedPacketCorpus.Cases.Where(c => !MalformedPacketCorpus.IsAboutFraming(c)))
         {
             byte[] bytes = c.ToBytes();
-            (int value, int length) = ReadRemainingLength(bytes);
+            (int value, int length) = Wire.ReadRemainingLength(bytes);
             int actual = bytes.Length - 1 - length;
             if (value != actual)
             {
@@ -112,21 +112,5 @@ public sealed class MalformedPacketTests
         Assert.True(
             truncation == MalformedPacketCorpus.IsAboutTruncation(c),
             $"{c.Name} ({where}): {(truncation ? "the packet ran out of bytes, so a length in the case is wrong" : "a Truncated_ case was rejected for another reason")}: {error.Message}");
-    }
-
-    private static (int Value, int Length) ReadRemainingLength(byte[] packet)
-    {
-        int multiplier = 1;
-        int value = 0;
-        int i = 1;
-        byte encoded;
-        do
-        {
-            encoded = packet[i++];
-            value += (encoded & 127) * multiplier;
-            multiplier *= 128;
-        }
-        while ((encoded & 128) != 0 && i < packet.Length);
-        return (value, i - 1);
     }
 }

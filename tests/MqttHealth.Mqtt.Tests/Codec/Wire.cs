@@ -35,7 +35,8 @@ public static class Wire
 
     /// <summary>
     /// Reads the Remaining Length straight from the bytes with the algorithm of 5.0 §1.5.5 (independent of the
-    /// codec): returns the value and how many bytes it took.
+    /// codec): returns the value and how many bytes it took. Stops at the end of the bytes, so a truncated
+    /// length field in a malformed case does not throw here.
     /// </summary>
     public static (int Value, int Length) ReadRemainingLength(ReadOnlySpan<byte> packet)
     {
@@ -49,7 +50,7 @@ public static class Wire
             value += (encoded & 127) * multiplier;
             multiplier *= 128;
         }
-        while ((encoded & 128) != 0);
+        while ((encoded & 128) != 0 && i < packet.Length);
         return (value, i - 1);
     }
 }
