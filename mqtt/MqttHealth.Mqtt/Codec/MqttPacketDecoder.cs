@@ -274,15 +274,9 @@ public static class MqttPacketDecoder
             }
 
             ReadOnlySequence<byte> willTopic = reader.ReadUtf8Slice("Will Topic");
-            ReadOnlySpan<byte> willTopicSpan = willTopic.IsSingleSegment ? willTopic.FirstSpan : willTopic.ToArray();
-            if (MqttTopic.HasWildcards(willTopicSpan))
-            {
-                // [MQTT-3.3.2-2] speaks of the PUBLISH packet; the Will Topic falls under the general rule
-                // that a Topic Name has no wildcards [MQTT-4.7.0-1].
-                MqttThrow.ProtocolError("MQTT-4.7.0-1", "A Will Topic must not contain the wildcard characters '+' or '#'.");
-            }
-
-            MqttTopic.ValidateTopicName(willTopicSpan);
+            // [MQTT-3.3.2-2] speaks of the PUBLISH packet; the Will Topic falls under the general rule that a
+            // Topic Name has no wildcards [MQTT-4.7.0-1].
+            MqttTopic.ValidateTopicName(willTopic.IsSingleSegment ? willTopic.FirstSpan : willTopic.ToArray(), "MQTT-4.7.0-1");
             will.Topic = MqttBodyReader.Decode(willTopic);
             will.Payload = reader.ReadBinary("Will Payload");
             packet.Will = will;

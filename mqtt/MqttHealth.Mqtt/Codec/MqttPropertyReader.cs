@@ -80,16 +80,8 @@ internal static class MqttPropertyReader
                 break;
             case MqttPropertyId.ResponseTopic:
                 var responseTopic = r.ReadUtf8Slice("Response Topic");
-                if (responseTopic.IsEmpty)
-                {
-                    // The Response Topic is used as a Topic Name, and those have at least one character [MQTT-4.7.3-1].
-                    MqttThrow.ProtocolError("MQTT-4.7.3-1", "The Response Topic must be a Topic Name of at least one character.");
-                }
-
-                if (!Topics.MqttTopic.IsValidTopicName(responseTopic.IsSingleSegment ? responseTopic.FirstSpan : responseTopic.ToArray()))
-                {
-                    MqttThrow.ProtocolError("MQTT-3.3.2-14", "The Response Topic must not contain wildcards.");
-                }
+                // The Response Topic is used as a Topic Name: at least one character [MQTT-4.7.3-1], no wildcards [MQTT-3.3.2-14].
+                Topics.MqttTopic.ValidateTopicName(responseTopic.IsSingleSegment ? responseTopic.FirstSpan : responseTopic.ToArray(), "MQTT-3.3.2-14");
 
                 if (bag is not null) { bag.ResponseTopic = MqttBodyReader.Decode(responseTopic); }
                 break;

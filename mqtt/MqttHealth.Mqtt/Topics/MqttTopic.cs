@@ -20,10 +20,15 @@ public static class MqttTopic
     private const byte MultiLevel = (byte)'#';
 
     /// <summary>
-    /// Checks a Topic Name from PUBLISH or a Will: at least one byte [MQTT-4.7.3-1] and no wildcard
-    /// [MQTT-3.3.2-2]. UTF-8 well-formedness is checked where the string is read.
+    /// Checks a Topic Name: at least one byte [MQTT-4.7.3-1] and no wildcard. UTF-8 well-formedness is checked
+    /// where the string is read.
     /// </summary>
-    public static void ValidateTopicName(ReadOnlySpan<byte> topic)
+    /// <param name="topic">The Topic Name's UTF-8 bytes.</param>
+    /// <param name="wildcardRuleId">
+    /// The statement the wildcard rule is cited by where the name is used: [MQTT-3.3.2-2] for a PUBLISH (the
+    /// default), [MQTT-4.7.0-1] for a Will Topic, [MQTT-3.3.2-14] for a Response Topic.
+    /// </param>
+    public static void ValidateTopicName(ReadOnlySpan<byte> topic, string wildcardRuleId = "MQTT-3.3.2-2")
     {
         if (topic.IsEmpty)
         {
@@ -32,11 +37,11 @@ public static class MqttTopic
 
         if (topic.IndexOfAny(SingleLevel, MultiLevel) >= 0)
         {
-            MqttThrow.ProtocolError("MQTT-3.3.2-2", "A Topic Name must not contain the wildcard characters '+' or '#'.");
+            MqttThrow.ProtocolError(wildcardRuleId, "A Topic Name must not contain the wildcard characters '+' or '#'.");
         }
     }
 
-    /// <summary>Whether <paramref name="topic"/> is a valid Topic Name (see <see cref="ValidateTopicName(ReadOnlySpan{byte})"/>).</summary>
+    /// <summary>Whether <paramref name="topic"/> is a valid Topic Name (see <see cref="ValidateTopicName(ReadOnlySpan{byte}, string)"/>).</summary>
     public static bool IsValidTopicName(ReadOnlySpan<byte> topic) =>
         !topic.IsEmpty && topic.IndexOfAny(SingleLevel, MultiLevel) < 0;
 
