@@ -1,0 +1,17 @@
+namespace MqttHealth.Broker.Options;
+
+/// <summary>The TLS listener's certificate and client-certificate policy.</summary>
+public sealed class TlsOptions
+{
+    /// <summary>PEM certificate (chain) file. When empty, a self-signed development certificate is generated in the data directory.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>PEM private key file for <see cref="CertificatePath"/>.</summary>
+    public string? KeyPath { get; set; }
+
+    /// <summary><c>none</c>, <c>optional</c> or <c>required</c>.</summary>
+    public ClientCertificateMode ClientCertificates { get; set; } = ClientCertificateMode.None;
+
+    /// <summary>PEM file of CA certificates that client certificates must chain to (required when client certificates are accepted).</summary>
+    public string? ClientCaPath { get; set; }
+}
