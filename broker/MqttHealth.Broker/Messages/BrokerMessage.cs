@@ -68,5 +68,9 @@ public sealed class BrokerMessage
     /// <summary>User Properties in the publisher's order [MQTT-3.3.2-18].</summary>
     public IReadOnlyList<MqttUserProperty>? UserProperties { get; }
 
+    /// <summary>The same message under a new id and expiry (a will is built at CONNECT, numbered and timed when it is published).</summary>
+    public BrokerMessage Reissue(long id, long? expiresAtUnixMs) =>
+        new(id, Topic, Payload, QoS, Retain, PublisherClientId, expiresAtUnixMs, PayloadFormat, ContentType, ResponseTopic, CorrelationData, UserProperties);
+
     public bool IsExpired(long nowUnixMs) => ExpiresAtUnixMs is { } at && nowUnixMs >= at;
 }

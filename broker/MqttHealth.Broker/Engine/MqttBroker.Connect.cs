@@ -1,0 +1,356 @@
+using MqttHealth.Broker.Messages;
+using MqttHealth.Broker.Routing;
+using MqttHealth.Broker.Storage;
+using MqttHealth.Mqtt.Packets;
+using MqttHealth.Mqtt.Protocol;
+
+namespace MqttHealth.Broker.Engine;
+
+/// <summary>CONNECT, DISCONNECT, session takeover, the end of a connection and of a session.</summary>
+public sealed partial class MqttBroker
+{
+    private void OnConnectLocked(MqttConnection c, ConnectPacket connect)
+    {
+        var version = connect.ProtocolVersion;
+        c.Version = version;
+        c.State = ConnectionState.Connected;
+        var props = connect.Properties;
+        bool v5 = version == MqttProtocolVersion.V500;
+
+        if (_stopping)
+        {
+            RefuseConnect(c, ReasonCode.ServerUnavailable, "server shutting down");
+            return;
+        }
+
+        if (v5 && props?.AuthenticationMethod is { } method)
+        {
+            // Enhanced authentication (AUTH exchanges) is not offered [MQTT-4.12.0-1].
+            RefuseConnect(c, ReasonCode.BadAuthenticationMethod, $"authentication method '{method}' is not supported");
+            return;
+        }
+
+        if (!_options.AllowAnonymous)
+        {
+            RefuseConnect(c, ReasonCode.NotAuthorized, "no authenticator is configured and anonymous access is off (--allow-anonymous is a development switch)");
+            return;
+        }
+
+        string clientId = connect.ClientId;
+        string? assigned = null;
+        if (clientId.Length == 0)
+        {
+            if (!v5 && !connect.CleanStart)
+            {
+                RefuseConnect(c, ReasonCode.ClientIdentifierNotValid, "an empty client id needs CleanSession=1 [MQTT-3.1.3-8]");
+                return;
+            }
+
+            // [MQTT-3.1.3-6]: the server assigns a unique identifier and (5.0) tells the client [MQTT-3.2.2-16].
+            clientId = "mqtthealth-" + Guid.NewGuid().ToString("N");
+            assigned = v5 ? clientId : null;
+        }
+
+        uint requestedExpiry = v5 ? props?.SessionExpiryInterval ?? 0 : connect.CleanStart ? 0 : uint.MaxValue;
+        uint expiry = Math.Min(requestedExpiry, _options.MaximumSessionExpiryInterval);
+        ushort keepAlive = v5 && _options.ServerKeepAlive is { } serverKeepAlive ? serverKeepAlive : connect.KeepAlive;
+
+        c.ClientId = clientId;
+        c.KeepAliveSeconds = keepAlive;
+        c.ClientReceiveMaximum = v5 ? props?.ReceiveMaximum ?? ushort.MaxValue : _options.ReceiveMaximum;
+        c.ClientMaximumPacketSize = v5 && props?.MaximumPacketSize is { } maxPacket ? (int)Math.Min(maxPacket, int.MaxValue) : int.MaxValue;
+        c.ClientTopicAliasMaximum = v5 ? props?.TopicAliasMaximum ?? 0 : (ushort)0;
+        c.RequestProblemInformation = props?.RequestProblemInformation ?? true;
+        if (connect.Will is { } will)
+        {
+            c.Will = ToWillMessage(will, clientId);
+            c.WillDelayInterval = will.Properties?.WillDelayInterval ?? 0;
+            c.WillExpiryInterval = will.Properties?.MessageExpiryInterval;
+        }
+
+        var ops = new List<StoreOperation>();
+        bool sessionPresent = false;
+        if (_sessions.TryGetValue(clientId, out var session))
+        {
+            if (session.Connection is { } old)
+            {
+                // Takeover [MQTT-3.1.4-3]. The old connection's will is published unless the session
+                // continues (Clean Start 0) and that will has a delay [MQTT-3.1.3-9 and §3.1.2.5].
+                bool willSurvives = !connect.CleanStart && old.WillDelayInterval > 0;
+                DetachLocked(old, session, publishWill: !willSurvives, ops);
+                old.WillDiscarded = true;
+                old.Close(ReasonCode.SessionTakenOver, "another connection took over this client id");
+                BrokerLog.SessionTakenOver(_logger, clientId, old.Info.ConnectionId, c.Info.ConnectionId);
+            }
+
+            if (connect.CleanStart)
+            {
+                EndSessionLocked(session, ops, "clean start");
+                session = null;
+            }
+            else
+            {
+                // Resumed before its will delay ended: the will is not sent [MQTT-3.1.3-9].
+                session.PendingWill = null;
+                sessionPresent = true;
+            }
+        }
+
+        if (session is null)
+        {
+            session = new Session(clientId);
+            _sessions[clientId] = session;
+            _metrics.SessionsChanged(1);
+        }
+
+        bool wasDurable = session.IsDurable;
+        session.ProtocolVersion = version;
+        session.ExpiryInterval = expiry;
+        session.IsDurable = _writer is not null && expiry > 0;
+        session.Connection = c;
+        session.DisconnectedAtUnixMs = null;
+        c.Session = session;
+        if (session.IsDurable)
+        {
+            ops.Add(new SaveSession(ToStored(session)));
+        }
+        else if (wasDurable)
+        {
+            ops.Add(new DeleteSession(clientId));
+        }
+
+        var connack = new ConnAckPacket { SessionPresent = sessionPresent, ReasonCode = ReasonCode.Success };
+        if (v5)
+        {
+            var ackProps = new MqttProperties
+            {
+                ReceiveMaximum = _options.ReceiveMaximum,
+                MaximumPacketSize = (uint)_options.MaximumPacketSize,
+                TopicAliasMaximum = _options.TopicAliasMaximum,
+                AssignedClientIdentifier = assigned,
+            };
+            if (_options.MaximumQoS < QualityOfService.ExactlyOnce)
+            {
+                ackProps.MaximumQoS = _options.MaximumQoS;
+            }
+
+            if (expiry != requestedExpiry)
+            {
+                ackProps.SessionExpiryInterval = expiry; // 5.0 §3.2.2.3.2: tell the client the interval in use
+            }
+
+            if (_options.ServerKeepAlive is not null)
+            {
+                ackProps.ServerKeepAlive = keepAlive; // [MQTT-3.2.2-21]
+            }
+
+            connack.Properties = ackProps;
+        }
+
+        _metrics.ClientConnected();
+        c.Counted = true;
+        BrokerLog.ClientConnected(_logger, clientId, c.Info.ConnectionId, c.Info.Transport, v5 ? "5.0" : "3.1.1", connect.CleanStart, sessionPresent, keepAlive, expiry);
+        AfterDurableLocked(c, ops, () =>
+        {
+            if (c.Session != session || c.IsClosing)
+            {
+                return;
+            }
+
+            c.Send(connack);
+            c.ConnAckSent = true;
+            ResumeLocked(session, c);
+        });
+    }
+
+    private void RefuseConnect(MqttConnection c, ReasonCode reason, string why)
+    {
+        BrokerLog.ConnectRefused(_logger, c.Info.ConnectionId, (int)reason, why);
+        var properties = c.Version == MqttProtocolVersion.V500 && c.RequestProblemInformation ? new MqttProperties { ReasonString = why } : null;
+        c.Send(new ConnAckPacket { ReasonCode = reason, Properties = properties });
+        c.State = ConnectionState.Closing;
+        c.Close(reason: why);
+    }
+
+    /// <summary>After CONNACK: resend what was in flight (PUBLISH with DUP, or PUBREL), in order, then the queue [MQTT-4.4.0-1].</summary>
+    private void ResumeLocked(Session session, MqttConnection c)
+    {
+        if (session.Inflight.Count > 0)
+        {
+            var inflight = new List<Delivery>(session.Inflight.Values);
+            inflight.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            foreach (var d in inflight)
+            {
+                if (d.State == DeliveryState.Released)
+                {
+                    c.Send(new PubRelPacket { PacketId = d.PacketId });
+                }
+                else
+                {
+                    SendPublishLocked(c, session, d, dup: true);
+                }
+            }
+        }
+
+        PumpLocked(session);
+    }
+
+    private void OnDisconnectLocked(MqttConnection c, DisconnectPacket disconnect)
+    {
+        var session = c.Session!;
+        if (c.Version == MqttProtocolVersion.V500)
+        {
+            if (disconnect.Properties?.SessionExpiryInterval is { } expiry)
+            {
+                if (session.ExpiryInterval == 0 && expiry != 0 && session.Connection == c)
+                {
+                    throw new MqttProtocolException(ReasonCode.ProtocolError, "MQTT-3.14.2-2", "The Session Expiry Interval cannot be set in DISCONNECT when it was 0 in CONNECT.");
+                }
+
+                session.ExpiryInterval = Math.Min(expiry, _options.MaximumSessionExpiryInterval);
+            }
+
+            // 0x04 keeps the will; any other reason from the client discards it [MQTT-3.14.4-3].
+            c.WillDiscarded = disconnect.ReasonCode != ReasonCode.DisconnectWithWillMessage;
+        }
+        else
+        {
+            c.WillDiscarded = true; // [MQTT-3.14.4-3] (3.1.1: a DISCONNECT always discards the will)
+        }
+
+        c.CloseReason = $"client sent DISCONNECT 0x{(int)disconnect.ReasonCode:X2}";
+        c.Close();
+    }
+
+    /// <summary>Called once per connection when its read loop ends, for whatever reason.</summary>
+    internal void OnConnectionEnded(MqttConnection c)
+    {
+        lock (_gate)
+        {
+            _connections.Remove(c);
+            if (_stopping && _connections.Count == 0)
+            {
+                _allConnectionsEnded.TrySetResult();
+            }
+
+            if (c.Counted)
+            {
+                c.Counted = false;
+                _metrics.ClientDisconnected();
+            }
+
+            var session = c.Session;
+            if (session is not null && session.Connection == c)
+            {
+                var ops = new List<StoreOperation>();
+                DetachLocked(c, session, publishWill: !c.WillDiscarded && !_stopping, ops);
+                if (session.ExpiryInterval == 0)
+                {
+                    EndSessionLocked(session, ops, "connection closed and session expiry is 0");
+                }
+                else if (session.IsDurable)
+                {
+                    ops.Add(new SaveSession(ToStored(session)));
+                }
+
+                EnqueueLocked(ops, completion: null);
+            }
+
+            BrokerLog.ConnectionClosed(_logger, c.Info.ConnectionId, c.ClientId, c.CloseReason ?? "closed");
+        }
+    }
+
+    /// <summary>
+    /// Detaches a connection from its session: handles its will, and offers its shared-subscription
+    /// messages to other members of their groups [MQTT-4.8.2-5]. The session itself stays.
+    /// </summary>
+    private void DetachLocked(MqttConnection c, Session session, bool publishWill, List<StoreOperation> ops)
+    {
+        session.Connection = null;
+        session.DisconnectedAtUnixMs = NowUnixMs;
+        c.Session = null;
+        c.OutboundAliases.Clear();
+        if (publishWill && c.Will is { } will)
+        {
+            uint delay = Math.Min(c.WillDelayInterval, session.ExpiryInterval);
+            if (delay == 0)
+            {
+                BrokerLog.WillPublished(_logger, session.ClientId, "when the connection ended");
+                PublishWillLocked(will, c.WillExpiryInterval);
+            }
+            else
+            {
+                session.PendingWill = new PendingWill(will, c.WillExpiryInterval, NowUnixMs + (delay * 1000L));
+            }
+        }
+
+        RedistributeSharedLocked(session);
+    }
+
+    /// <summary>Ends a session: its subscriptions leave the index, its messages are discarded, a pending will is published now.</summary>
+    private void EndSessionLocked(Session session, List<StoreOperation> ops, string why)
+    {
+        if (session.Ended)
+        {
+            return;
+        }
+
+        session.Ended = true;
+        RedistributeSharedLocked(session);
+        foreach (var filter in session.Subscriptions.Keys)
+        {
+            _index.Unsubscribe(session, filter);
+        }
+
+        session.Subscriptions.Clear();
+        _metrics.QueuedChanged(-(session.Queue.Count + session.Inflight.Count));
+        session.Queue.Clear();
+        session.Inflight.Clear();
+        session.InboundQos2.Clear();
+        _sessions.Remove(session.ClientId);
+        _metrics.SessionsChanged(-1);
+        if (session.IsDurable)
+        {
+            ops.Add(new DeleteSession(session.ClientId));
+            session.IsDurable = false;
+        }
+
+        if (session.PendingWill is { } pending)
+        {
+            session.PendingWill = null;
+            BrokerLog.WillPublished(_logger, session.ClientId, "when the session ended");
+            PublishWillLocked(pending.Message, pending.ExpiryInterval);
+        }
+
+        BrokerLog.SessionEnded(_logger, session.ClientId, why);
+    }
+
+    private static BrokerMessage ToWillMessage(MqttWill will, string clientId)
+    {
+        // Numbered and given its expiry when it is published (PublishWillLocked): the Message Expiry
+        // Interval of a will counts from then (5.0 §3.1.3.2.4).
+        var p = will.Properties;
+        return new BrokerMessage(
+            0,
+            will.Topic,
+            will.Payload,
+            will.QoS,
+            will.Retain,
+            clientId,
+            null,
+            p?.PayloadFormatIndicator,
+            p?.ContentType,
+            p?.ResponseTopic,
+            p?.CorrelationData,
+            p is { UserProperties.Count: > 0 } ? [.. p.UserProperties] : null);
+    }
+
+    private StoredSession ToStored(Session session) =>
+        new(session.ClientId, session.ProtocolVersion, session.ExpiryInterval, session.Connection is null ? session.DisconnectedAtUnixMs ?? NowUnixMs : null);
+
+    private static SubscriptionEntry<Session> ToEntry(Session session, string topicFilter, MqttSubscription options, uint? subscriptionIdentifier)
+    {
+        bool shared = Mqtt.Topics.MqttTopic.TryParseShared(topicFilter, out var shareName, out var inner);
+        return new SubscriptionEntry<Session>(session, topicFilter, shared ? shareName : null, shared ? inner : topicFilter, options, subscriptionIdentifier);
+    }
+}

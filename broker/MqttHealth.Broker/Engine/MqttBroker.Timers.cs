@@ -1,0 +1,74 @@
+using MqttHealth.Broker.Storage;
+using MqttHealth.Mqtt.Protocol;
+
+namespace MqttHealth.Broker.Engine;
+
+/// <summary>The sweep, four times a second: keep alive, CONNECT timeout, will delay, session expiry.</summary>
+public sealed partial class MqttBroker
+{
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a new connection may take to send CONNECT.</summary>
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly List<MqttConnection> _sweepConnections = [];
+    private readonly List<Session> _sweepSessions = [];
+
+    private void Sweep()
+    {
+        lock (_gate)
+        {
+            if (!_started || _stopping)
+            {
+                return;
+            }
+
+            long ticks = Environment.TickCount64;
+            long now = NowUnixMs;
+            _sweepConnections.AddRange(_connections);
+            foreach (var c in _sweepConnections)
+            {
+                long idle = ticks - c.LastReceivedTicks;
+                if (c.State == ConnectionState.AwaitingConnect && idle > ConnectTimeout.TotalMilliseconds)
+                {
+                    c.Close(reason: "no CONNECT within " + ConnectTimeout.TotalSeconds + " s");
+                }
+                else if (c.State == ConnectionState.Connected && c.KeepAliveSeconds > 0 && idle > c.KeepAliveSeconds * 1500L)
+                {
+                    // One and a half times the keep alive without a packet [MQTT-3.1.2-22].
+                    c.Close(ReasonCode.KeepAliveTimeout, $"nothing received for 1.5 x keep alive ({c.KeepAliveSeconds} s)");
+                }
+            }
+
+            _sweepConnections.Clear();
+            List<StoreOperation>? ops = null;
+            foreach (var session in _sessions.Values)
+            {
+                if (session.Connection is null)
+                {
+                    _sweepSessions.Add(session);
+                }
+            }
+
+            foreach (var session in _sweepSessions)
+            {
+                if (session.PendingWill is { } will && now >= will.PublishAtUnixMs)
+                {
+                    session.PendingWill = null;
+                    BrokerLog.WillPublished(_logger, session.ClientId, "after its will delay");
+                    PublishWillLocked(will.Message, will.ExpiryInterval);
+                }
+
+                if (session.ExpiryInterval != uint.MaxValue
+                    && session.DisconnectedAtUnixMs is { } since
+                    && now - since >= session.ExpiryInterval * 1000L)
+                {
+                    EndSessionLocked(session, ops ??= [], "session expiry interval elapsed");
+                }
+            }
+
+            _sweepSessions.Clear();
+            EnqueueLocked(ops, completion: null);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using MqttHealth.Broker.Messages;
+using MqttHealth.Broker.Observability;
+using MqttHealth.Mqtt.Codec;
+using MqttHealth.Mqtt.Packets;
+using MqttHealth.Mqtt.Protocol;
+
+namespace MqttHealth.Broker.Engine;
+
+/*
+ * One network connection. Two loops:
+ *
+ *  - the read loop (RunAsync) frames and decodes packets and hands each to the engine, which handles it
+ *    under its lock. It never waits for storage: durable work completes later on the store writer's
+ *    thread, in order.
+ *  - the flush loop writes what the engine has encoded. Send() encodes into a pending buffer under a small
+ *    lock and wakes the flush loop, which swaps buffers and writes the whole batch at once; so the engine
+ *    never waits on a slow socket, and many packets leave in one write under load.
+ *
+ * Close() stops the read loop and lets the flush loop write what is pending (a DISCONNECT, say) before
+ * the transport is completed.
+ */
+internal sealed class MqttConnection : IDisposable
+{
+    private const int SlowConsumerBytes = 8 * 1024 * 1024;
+
+    private readonly IDuplexPipe _transport;
+    private readonly MqttBroker _broker;
+    private readonly BrokerMetrics _metrics;
+    private readonly Lock _writeLock = new();
+    private readonly SemaphoreSlim _flushSignal = new(0);
+    private readonly CancellationTokenSource _closed = new();
+    private ArrayBufferWriter<byte> _pending = new(4096);
+    private ArrayBufferWriter<byte> _spare = new(4096);
+    private bool _flushScheduled;
+    private bool _closeRequested;
+
+    public MqttConnection(MqttBroker broker, IDuplexPipe transport, MqttTransportInfo info, BrokerMetrics metrics)
+    {
+        _broker = broker;
+        _transport = transport;
+        _metrics = metrics;
+        Info = info;
+    }
+
+    public MqttTransportInfo Info { get; }
+
+    // ---- state set by the engine under its lock ----
+    public ConnectionState State { get; set; }
+
+    public MqttProtocolVersion Version { get; set; } = MqttProtocolVersion.V500;
+
+    public string ClientId { get; set; } = string.Empty;
+
+    public Session? Session { get; set; }
+
+    /// <summary>Effective keep alive in seconds (the client's, or the Server Keep Alive); 0 = none.</summary>
+    public ushort KeepAliveSeconds { get; set; }
+
+    /// <summary>Environment.TickCount64 when the last packet arrived (keep alive).</summary>
+    public long LastReceivedTicks { get; set; } = Environment.TickCount64;
+
+    /// <summary>The client's Receive Maximum: our QoS 1/2 PUBLISHes it allows unacknowledged.</summary>
+    public int ClientReceiveMaximum { get; set; } = ushort.MaxValue;
+
+    /// <summary>The client's Maximum Packet Size; larger PUBLISHes are not sent to it [MQTT-3.1.2-25].</summary>
+    public int ClientMaximumPacketSize { get; set; } = MqttFrameReader.MaxRemainingLength + 5;
+
+    public ushort ClientTopicAliasMaximum { get; set; }
+
+    public bool RequestProblemInformation { get; set; } = true;
+
+    /// <summary>Topic aliases the client set up towards us.</summary>
+    public Dictionary<ushort, string> InboundAliases { get; } = [];
+
+    /// <summary>Topic aliases we assigned towards the client.</summary>
+    public Dictionary<string, ushort> OutboundAliases { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>QoS 1/2 PUBLISHes received and not yet completed (PUBACK / PUBCOMP sent); checked against our Receive Maximum.</summary>
+    public int InboundUnacknowledged { get; set; }
+
+    /// <summary>Storage commits this connection is waiting for; while any are, later acknowledgements queue behind them.</summary>
+    public int PendingDurable { get; set; }
+
+    public BrokerMessage? Will { get; set; }
+
+    public uint WillDelayInterval { get; set; }
+
+    public uint? WillExpiryInterval { get; set; }
+
+    /// <summary>Set on DISCONNECT 0x00 (or a 3.1.1 DISCONNECT): the will is discarded [MQTT-3.1.2-10].</summary>
+    public bool WillDiscarded { get; set; }
+
+    /// <summary>Why the broker is closing the connection (for the log); null for a client-side close.</summary>
+    public string? CloseReason { get; set; }
+
+    /// <summary>Reusable packets for sending (only under the engine lock).</summary>
+    public PublishPacket ScratchPublish { get; } = new();
+
+    public MqttProperties ScratchProperties { get; } = new();
+
+    /// <summary>True while the connection is counted in the connected-clients gauge.</summary>
+    public bool Counted { get; set; }
+
+    /// <summary>CONNACK has been sent: PUBLISHes may follow [MQTT-3.2.0-1].</summary>
+    public bool ConnAckSent { get; set; }
+
+    public bool IsClosing => _closed.IsCancellationRequested;
+
+    public int PendingBytes
+    {
+        get
+        {
+            lock (_writeLock)
+            {
+                return _pending.WrittenCount;
+            }
+        }
+    }
+
+    /// <summary>True when this consumer is so far behind that QoS 0 messages to it are dropped.</summary>
+    public bool IsSlowConsumer => PendingBytes > SlowConsumerBytes;
+
+    /// <summary>Encodes <paramref name="packet"/> for sending. Never blocks on the network. Returns the encoded size (0 when closing).</summary>
+    public int Send(MqttPacket packet)
+    {
+        int size;
+        lock (_writeLock)
+        {
+            if (_closeRequested)
+            {
+                return 0;
+            }
+
+            size = MqttPacketEncoder.Encode(packet, Version, _pending);
+            if (!_flushScheduled)
+            {
+                _flushScheduled = true;
+                _flushSignal.Release();
+            }
+        }
+
+        _metrics.BytesSentAdd(size);
+        return size;
+    }
+
+    /// <summary>Sends DISCONNECT (MQTT 5 only, and only once connected) and closes after it is written.</summary>
+    public void Close(ReasonCode? disconnectReason = null, string? reason = null)
+    {
+        if (disconnectReason is { } code && Version == MqttProtocolVersion.V500 && State == ConnectionState.Connected && !_closeRequested)
+        {
+            var properties = reason is not null && RequestProblemInformation ? new MqttProperties { ReasonString = reason } : null;
+            Send(new DisconnectPacket { ReasonCode = code, Properties = properties });
+        }
+
+        CloseReason ??= reason;
+        lock (_writeLock)
+        {
+            if (_closeRequested)
+            {
+                return;
+            }
+
+            _closeRequested = true;
+            _flushSignal.Release();
+        }
+
+        State = ConnectionState.Closing;
+        _closed.Cancel();
+        _transport.Input.CancelPendingRead();
+    }
+
+    public async Task RunAsync(int maximumPacketSize, CancellationToken connectionClosed)
+    {
+        using var registration = connectionClosed.Register(static c => ((MqttConnection)c!).Close(), this);
+        var flushing = FlushLoopAsync();
+        try
+        {
+            await ReadLoopAsync(maximumPacketSize).ConfigureAwait(false);
+        }
+        finally
+        {
+            _broker.OnConnectionEnded(this);
+            Close();
+            await flushing.ConfigureAwait(false);
+            await _transport.Input.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose()
+    {
+        _closed.Dispose();
+        _flushSignal.Dispose();
+    }
+
+    private async Task ReadLoopAsync(int maximumPacketSize)
+    {
+        var input = _transport.Input;
+        while (!_closed.IsCancellationRequested)
+        {
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.ConnectionResetException)
+            {
+                CloseReason ??= "transport error: " + ex.Message;
+                return;
+            }
+
+            var buffer = result.Buffer;
+            try
+            {
+                while (!_closed.IsCancellationRequested && MqttFrameReader.TryReadFrame(ref buffer, maximumPacketSize, out var frame))
+                {
+                    LastReceivedTicks = Environment.TickCount64;
+                    _metrics.BytesReceivedAdd(frame.PacketSize);
+                    _broker.OnFrame(this, frame);
+                }
+            }
+            catch (MqttProtocolException ex)
+            {
+                _broker.OnProtocolError(this, ex);
+                input.AdvanceTo(buffer.Start, buffer.End);
+                return;
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                if (result.IsCompleted)
+                {
+                    CloseReason ??= "client closed the connection";
+                }
+
+                return;
+            }
+        }
+    }
+
+    private async Task FlushLoopAsync()
+    {
+        var output = _transport.Output;
+        try
+        {
+            while (true)
+            {
+                await _flushSignal.WaitAsync().ConfigureAwait(false);
+                ArrayBufferWriter<byte> batch;
+                bool closing;
+                lock (_writeLock)
+                {
+                    batch = _pending;
+                    _pending = _spare;
+                    _spare = batch;
+                    _flushScheduled = false;
+                    closing = _closeRequested;
+                }
+
+                if (batch.WrittenCount > 0)
+                {
+                    var flush = await output.WriteAsync(batch.WrittenMemory).ConfigureAwait(false);
+                    batch.ResetWrittenCount();
+                    if (flush.IsCompleted || flush.IsCanceled)
+                    {
+                        break;
+                    }
+                }
+
+                if (closing)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.ConnectionResetException)
+        {
+            // The peer went away; the read loop notices too and ends the connection.
+        }
+        finally
+        {
+            Close();
+            await output.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+}
