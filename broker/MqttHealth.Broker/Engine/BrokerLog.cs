@@ -14,7 +14,7 @@ internal static partial class BrokerLog
     public static partial void ConnectionRefusedNotRunning(ILogger logger, string connectionId, string transport);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Debug, Message = "Connection {ConnectionId} opened over {Transport} from {Remote}")]
-    public static partial void ConnectionOpened(ILogger logger, string connectionId, string transport, string remote);
+    public static partial void ConnectionOpened(ILogger logger, string connectionId, string transport, System.Net.EndPoint? remote);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Shutting down: telling {Connections} connections DISCONNECT 0x8B and closing them")]
     public static partial void ShuttingDown(ILogger logger, int connections);

@@ -358,16 +358,19 @@ public sealed partial class MqttBroker
             return;
         }
 
-        if (delivery.State != DeliveryState.Released)
+        var rel = new PubRelPacket { PacketId = rec.PacketId }; // [MQTT-4.3.3-4]
+        if (delivery.State != DeliveryState.Released && session.IsDurable)
         {
+            // PUBREL only once "released" is durable. After PUBREL the client may complete and forget the
+            // packet id; a broker that came back from a crash still believing "sent" would resend the
+            // PUBLISH, and the client would take it for a new message: a QoS 2 duplicate.
             delivery.State = DeliveryState.Released;
-            if (session.IsDurable)
-            {
-                _writer?.Enqueue(new SaveDelivery(session.ClientId, delivery.ToStored()));
-            }
+            AfterDurableLocked(c, [new SaveDelivery(session.ClientId, delivery.ToStored())], () => c.Send(rel));
+            return;
         }
 
-        c.Send(new PubRelPacket { PacketId = rec.PacketId }); // [MQTT-4.3.3-4]
+        delivery.State = DeliveryState.Released;
+        AfterDurableLocked(c, null, () => c.Send(rel));
     }
 
     private void OnPubCompLocked(Session session, ushort packetId)

@@ -115,10 +115,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
             return;
         }
 
-        if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            BrokerLog.ConnectionOpened(_logger, info.ConnectionId, info.Transport, info.RemoteEndPoint?.ToString() ?? "?");
-        }
+        BrokerLog.ConnectionOpened(_logger, info.ConnectionId, info.Transport, info.RemoteEndPoint);
 
         await connection.RunAsync(_options.MaximumPacketSize, connectionClosed).ConfigureAwait(false);
     }
