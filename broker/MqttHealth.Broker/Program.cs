@@ -1,4 +1,5 @@
-// The broker is built by the broker-core issue; until then this entry point says so plainly
-// instead of pretending to run.
-Console.Error.WriteLine("mqtthealth-broker: the broker is not built yet (see the broker-core issue). The MQTT codec and client live in mqtt/.");
-return 2;
+using MqttHealth.Broker.Hosting;
+
+// mqtthealth-broker [options] | recover --data DIR | --help. Everything is in Hosting/BrokerProgram.cs; see
+// docs/broker-configuration.md.
+return await BrokerProgram.RunAsync(args, Console.Out, Console.Error);

@@ -1,6 +1,7 @@
 using MqttHealth.Broker.Messages;
 using MqttHealth.Broker.Routing;
 using MqttHealth.Broker.Storage;
+using MqttHealth.Mqtt.Codec;
 using MqttHealth.Mqtt.Packets;
 using MqttHealth.Mqtt.Protocol;
 
@@ -16,6 +17,9 @@ public sealed partial class MqttBroker
         c.State = ConnectionState.Connected;
         var props = connect.Properties;
         bool v5 = version == MqttProtocolVersion.V500;
+
+        // Known before any refusal: even a refusing CONNACK must fit the client's Maximum Packet Size [MQTT-3.2.2-19].
+        c.ClientMaximumPacketSize = v5 && props?.MaximumPacketSize is { } maxPacket ? (int)Math.Min(maxPacket, int.MaxValue) : int.MaxValue;
 
         if (_stopping)
         {
@@ -33,6 +37,12 @@ public sealed partial class MqttBroker
         if (!_options.AllowAnonymous)
         {
             RefuseConnect(c, ReasonCode.NotAuthorized, "no authenticator is configured and anonymous access is off (--allow-anonymous is a development switch)");
+            return;
+        }
+
+        if (connect.Will is { } requestedWill && requestedWill.QoS > _options.MaximumQoS)
+        {
+            RefuseConnect(c, ReasonCode.QoSNotSupported, $"Will QoS {(int)requestedWill.QoS} is above the Maximum QoS {(int)_options.MaximumQoS} [MQTT-3.2.2-12]");
             return;
         }
 
@@ -58,7 +68,6 @@ public sealed partial class MqttBroker
         c.ClientId = clientId;
         c.KeepAliveSeconds = keepAlive;
         c.ClientReceiveMaximum = v5 ? props?.ReceiveMaximum ?? ushort.MaxValue : _options.ReceiveMaximum;
-        c.ClientMaximumPacketSize = v5 && props?.MaximumPacketSize is { } maxPacket ? (int)Math.Min(maxPacket, int.MaxValue) : int.MaxValue;
         c.ClientTopicAliasMaximum = v5 ? props?.TopicAliasMaximum ?? 0 : (ushort)0;
         c.RequestProblemInformation = props?.RequestProblemInformation ?? true;
         if (connect.Will is { } will)
@@ -167,7 +176,13 @@ public sealed partial class MqttBroker
     {
         BrokerLog.ConnectRefused(_logger, c.Info.ConnectionId, (int)reason, why);
         var properties = c.Version == MqttProtocolVersion.V500 && c.RequestProblemInformation ? new MqttProperties { ReasonString = why } : null;
-        c.Send(new ConnAckPacket { ReasonCode = reason, Properties = properties });
+        var connack = new ConnAckPacket { ReasonCode = reason, Properties = properties };
+        if (properties is not null && MqttPacketEncoder.GetPacketSize(connack, c.Version) > c.ClientMaximumPacketSize)
+        {
+            connack.Properties = null; // the Reason String only if it fits [MQTT-3.2.2-19]
+        }
+
+        c.Send(connack);
         c.State = ConnectionState.Closing;
         c.Close(reason: why);
     }

@@ -196,11 +196,8 @@ public sealed partial class MqttBroker : IAsyncDisposable
             var message = new BrokerMessage(++_lastMessageId, topic, payload, Mqtt.Protocol.QualityOfService.AtMostOnce, retain, publisherClientId: null);
             if (retain)
             {
-                var replaced = _retained.Set(message);
-                if (replaced is null)
-                {
-                    _metrics.RetainedChanged(1);
-                }
+                // Kept apart from the retained-messages gauge, which counts what clients retained.
+                _retained.Set(message);
             }
 
             if (RouteLocked(message, publisher: null, ops: null).Deliveries is { } routed)

@@ -151,7 +151,13 @@ internal sealed class MqttConnection : IDisposable
         if (disconnectReason is { } code && Version == MqttProtocolVersion.V500 && State == ConnectionState.Connected && !_closeRequested)
         {
             var properties = reason is not null && RequestProblemInformation ? new MqttProperties { ReasonString = reason } : null;
-            Send(new DisconnectPacket { ReasonCode = code, Properties = properties });
+            var disconnect = new DisconnectPacket { ReasonCode = code, Properties = properties };
+            if (properties is not null && MqttPacketEncoder.GetPacketSize(disconnect, Version) > ClientMaximumPacketSize)
+            {
+                disconnect.Properties = null; // the Reason String only if it fits [MQTT-3.14.2-3]
+            }
+
+            Send(disconnect);
         }
 
         CloseReason ??= reason;

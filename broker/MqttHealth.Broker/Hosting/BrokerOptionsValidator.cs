@@ -1,0 +1,164 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using MqttHealth.Broker.Options;
+
+namespace MqttHealth.Broker.Hosting;
+
+/// <summary>
+/// Checks <see cref="BrokerOptions"/> before anything listens. Each error is one line naming the setting and
+/// its flag, so the operator can fix it from the message alone.
+/// </summary>
+public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
+{
+    /// <summary>Largest MQTT packet: 1 byte fixed header, 4 bytes Remaining Length, 268,435,455 bytes of body (MQTT 5.0 §1.5.5).</summary>
+    public const int LargestMqttPacket = 1 + 4 + 268_435_455;
+
+    public static IReadOnlyList<string> Validate(BrokerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+
+        Port(options.Port, "Broker:Port");
+        Port(options.TlsPort, "Broker:TlsPort");
+        Port(options.WebSocketPort, "Broker:WebSocketPort");
+        Port(options.AdminPort, "Broker:AdminPort");
+        if (options.Port == 0 && options.TlsPort == 0 && options.WebSocketPort == 0)
+        {
+            errors.Add("no MQTT listener is enabled: Broker:Port (--port), Broker:TlsPort (--tls-port) and Broker:WebSocketPort (--ws-port) are all 0");
+        }
+
+        DistinctPorts(options, errors);
+        Address(options.BindAddress, "Broker:BindAddress");
+        Address(options.AdminBindAddress, "Broker:AdminBindAddress");
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            errors.Add($"{BrokerConfiguration.Describe("Broker:DataDirectory")} must not be empty");
+        }
+
+        if (!string.Equals(options.Storage, "sqlite", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(options.Storage, "memory", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"unknown storage '{options.Storage}' for {BrokerConfiguration.Describe("Broker:Storage")}: expected sqlite or memory");
+        }
+
+        ValidateTls(options, errors);
+
+        if (options.MaximumPacketSize is < 16 or > LargestMqttPacket)
+        {
+            errors.Add($"{BrokerConfiguration.Describe("Broker:MaximumPacketSize")} must be between 16 and {LargestMqttPacket} bytes, not {options.MaximumPacketSize}");
+        }
+
+        if (options.ReceiveMaximum == 0)
+        {
+            // MQTT 5.0 §3.2.2.3.3: a Receive Maximum of 0 is a Protocol Error.
+            errors.Add("Broker:ReceiveMaximum must be at least 1");
+        }
+
+        if (options.MaxQueuedMessages < 1)
+        {
+            errors.Add($"{BrokerConfiguration.Describe("Broker:MaxQueuedMessages")} must be at least 1, not {options.MaxQueuedMessages}");
+        }
+
+        if (!Enum.IsDefined(options.MaximumQoS))
+        {
+            errors.Add($"Broker:MaximumQoS must be AtMostOnce, AtLeastOnce or ExactlyOnce, not {options.MaximumQoS}");
+        }
+
+        if (options.ShutdownTimeout <= TimeSpan.Zero || options.ShutdownTimeout > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Broker:ShutdownTimeout must be more than 0 and at most 01:00:00, not {options.ShutdownTimeout}");
+        }
+
+        if (options.SysIntervalSeconds is < 0 or > 86_400)
+        {
+            errors.Add($"{BrokerConfiguration.Describe("Broker:SysIntervalSeconds")} must be between 0 (off) and 86400, not {options.SysIntervalSeconds}");
+        }
+
+        return errors;
+
+        void Port(int port, string key)
+        {
+            if (port is < 0 or > 65_535)
+            {
+                errors.Add($"{BrokerConfiguration.Describe(key)} must be between 0 (off) and 65535, not {port}");
+            }
+        }
+
+        void Address(string? address, string key)
+        {
+            if (!IPAddress.TryParse(address, out _))
+            {
+                errors.Add($"{BrokerConfiguration.Describe(key)} must be an IP address such as 0.0.0.0, 127.0.0.1 or ::, not '{address}'");
+            }
+        }
+    }
+
+    public ValidateOptionsResult Validate(string? name, BrokerOptions options)
+    {
+        IReadOnlyList<string> errors = Validate(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void DistinctPorts(BrokerOptions options, List<string> errors)
+    {
+        (int Port, string Key)[] listeners =
+        [
+            (options.Port, "Broker:Port"),
+            (options.TlsPort, "Broker:TlsPort"),
+            (options.WebSocketPort, "Broker:WebSocketPort"),
+            (options.AdminPort, "Broker:AdminPort"),
+        ];
+        for (int i = 0; i < listeners.Length; i++)
+        {
+            for (int j = i + 1; j < listeners.Length; j++)
+            {
+                if (listeners[i].Port > 0 && listeners[i].Port == listeners[j].Port)
+                {
+                    errors.Add($"{BrokerConfiguration.Describe(listeners[i].Key)} and {BrokerConfiguration.Describe(listeners[j].Key)} are both {listeners[i].Port}; each listener needs its own port");
+                }
+            }
+        }
+    }
+
+    private static void ValidateTls(BrokerOptions options, List<string> errors)
+    {
+        TlsOptions tls = options.Tls;
+        bool hasCert = !string.IsNullOrWhiteSpace(tls.CertificatePath);
+        bool hasKey = !string.IsNullOrWhiteSpace(tls.KeyPath);
+        if (hasKey && !hasCert)
+        {
+            errors.Add($"{BrokerConfiguration.Describe("Broker:Tls:KeyPath")} is set without {BrokerConfiguration.Describe("Broker:Tls:CertificatePath")}");
+        }
+
+        if (!Enum.IsDefined(tls.ClientCertificates))
+        {
+            errors.Add($"{BrokerConfiguration.Describe("Broker:Tls:ClientCertificates")} must be none, optional or required");
+        }
+        else if (tls.ClientCertificates != ClientCertificateMode.None && string.IsNullOrWhiteSpace(tls.ClientCaPath))
+        {
+            errors.Add($"{BrokerConfiguration.Describe("Broker:Tls:ClientCertificates")} is {tls.ClientCertificates.ToString().ToLowerInvariant()} but {BrokerConfiguration.Describe("Broker:Tls:ClientCaPath")} is not set: client certificates cannot be validated without the CA");
+        }
+
+        if (options.TlsPort == 0)
+        {
+            // Files of a listener that is off are not read, so they need not exist.
+            return;
+        }
+
+        FileExists(tls.CertificatePath, "Broker:Tls:CertificatePath");
+        FileExists(tls.KeyPath, "Broker:Tls:KeyPath");
+        if (tls.ClientCertificates != ClientCertificateMode.None)
+        {
+            FileExists(tls.ClientCaPath, "Broker:Tls:ClientCaPath");
+        }
+
+        void FileExists(string? path, string key)
+        {
+            if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
+            {
+                errors.Add($"{BrokerConfiguration.Describe(key)}: file '{Path.GetFullPath(path)}' does not exist");
+            }
+        }
+    }
+}
