@@ -46,6 +46,13 @@ public sealed partial class MqttBroker
             return;
         }
 
+        if (connect.Will is { } dollarWill && dollarWill.Topic.StartsWith('$'))
+        {
+            // Topics starting with '$' are the server's (4.7.2); a client cannot publish there, so neither can its will.
+            RefuseConnect(c, ReasonCode.TopicNameInvalid, "a Will Topic starting with '$' is reserved for the server");
+            return;
+        }
+
         string clientId = connect.ClientId;
         string? assigned = null;
         if (clientId.Length == 0)
@@ -66,6 +73,7 @@ public sealed partial class MqttBroker
         ushort keepAlive = v5 && _options.ServerKeepAlive is { } serverKeepAlive ? serverKeepAlive : connect.KeepAlive;
 
         c.ClientId = clientId;
+        c.ConnectSessionExpiryInterval = requestedExpiry;
         c.KeepAliveSeconds = keepAlive;
         c.ClientReceiveMaximum = v5 ? props?.ReceiveMaximum ?? ushort.MaxValue : _options.ReceiveMaximum;
         c.ClientTopicAliasMaximum = v5 ? props?.TopicAliasMaximum ?? 0 : (ushort)0;
@@ -85,8 +93,9 @@ public sealed partial class MqttBroker
             {
                 // Takeover [MQTT-3.1.4-3]. The old connection's will is published unless the session
                 // continues (Clean Start 0) and that will has a delay [MQTT-3.1.3-9 and §3.1.2.5].
+                // A will the old client already discarded (DISCONNECT 0x00 still being processed) stays discarded.
                 bool willSurvives = !connect.CleanStart && old.WillDelayInterval > 0;
-                DetachLocked(old, session, publishWill: !willSurvives, ops);
+                DetachLocked(old, session, publishWill: !willSurvives && !old.WillDiscarded, ops);
                 old.WillDiscarded = true;
                 old.Close(ReasonCode.SessionTakenOver, "another connection took over this client id");
                 BrokerLog.SessionTakenOver(_logger, clientId, old.Info.ConnectionId, c.Info.ConnectionId);
@@ -95,6 +104,12 @@ public sealed partial class MqttBroker
             if (connect.CleanStart)
             {
                 EndSessionLocked(session, ops, "clean start");
+                session = null;
+            }
+            else if (session.ExpiryInterval == 0)
+            {
+                // Its expiry was 0: it ended with the old connection, so nothing is resumed (5.0 §3.1.2.11.2).
+                EndSessionLocked(session, ops, "taken over, and its session expiry was 0");
                 session = null;
             }
             else
@@ -187,9 +202,14 @@ public sealed partial class MqttBroker
         c.Close(reason: why);
     }
 
-    /// <summary>After CONNACK: resend what was in flight (PUBLISH with DUP, or PUBREL), in order, then the queue [MQTT-4.4.0-1].</summary>
+    /// <summary>
+    /// After CONNACK: resend what was in flight [MQTT-4.4.0-1], in order: every PUBREL, and PUBLISHes with
+    /// DUP as far as the new connection's Receive Maximum allows (the send quota starts afresh on each
+    /// connection, 5.0 §4.9); the rest wait in <see cref="Session.PendingResends"/> and go before the queue.
+    /// </summary>
     private void ResumeLocked(Session session, MqttConnection c)
     {
+        session.PendingResends.Clear();
         if (session.Inflight.Count > 0)
         {
             var inflight = new List<Delivery>(session.Inflight.Values);
@@ -202,7 +222,7 @@ public sealed partial class MqttBroker
                 }
                 else
                 {
-                    SendPublishLocked(c, session, d, dup: true);
+                    session.PendingResends.AddLast(d);
                 }
             }
         }
@@ -217,7 +237,7 @@ public sealed partial class MqttBroker
         {
             if (disconnect.Properties?.SessionExpiryInterval is { } expiry)
             {
-                if (session.ExpiryInterval == 0 && expiry != 0 && session.Connection == c)
+                if (c.ConnectSessionExpiryInterval == 0 && expiry != 0)
                 {
                     throw new MqttProtocolException(ReasonCode.ProtocolError, "MQTT-3.14.2-2", "The Session Expiry Interval cannot be set in DISCONNECT when it was 0 in CONNECT.");
                 }
@@ -283,6 +303,7 @@ public sealed partial class MqttBroker
     {
         session.Connection = null;
         session.DisconnectedAtUnixMs = NowUnixMs;
+        session.PendingResends.Clear(); // the next connection works out its own resends
         c.Session = null;
         c.OutboundAliases.Clear();
         if (publishWill && c.Will is { } will)

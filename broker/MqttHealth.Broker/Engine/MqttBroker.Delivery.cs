@@ -205,9 +205,19 @@ public sealed partial class MqttBroker
             return;
         }
 
+        // What is on the wire to this client: in flight, minus what still waits to be resent.
+        while (session.PendingResends.First is { } resend && session.Inflight.Count - session.PendingResends.Count < c.ClientReceiveMaximum)
+        {
+            session.PendingResends.RemoveFirst();
+            if (session.Inflight.ContainsKey(resend.Value.PacketId))
+            {
+                SendPublishLocked(c, session, resend.Value, dup: true);
+            }
+        }
+
         List<StoreOperation>? ops = null;
         long now = NowUnixMs;
-        while (session.Queue.First is { } node && session.Inflight.Count < c.ClientReceiveMaximum)
+        while (session.Queue.First is { } node && session.Inflight.Count - session.PendingResends.Count < c.ClientReceiveMaximum)
         {
             var delivery = node.Value;
             if (delivery.Message.IsExpired(now))

@@ -55,6 +55,9 @@ internal sealed class MqttConnection : IDisposable
 
     public Session? Session { get; set; }
 
+    /// <summary>The Session Expiry Interval the CONNECT asked for (before any cap); DISCONNECT may not raise it from 0 [MQTT-3.14.2-2].</summary>
+    public uint ConnectSessionExpiryInterval { get; set; }
+
     /// <summary>Effective keep alive in seconds (the client's, or the Server Keep Alive); 0 = none.</summary>
     public ushort KeepAliveSeconds { get; set; }
 

@@ -39,6 +39,12 @@ internal sealed class Session
     /// <summary>QoS 1/2 deliveries sent and not yet completed, by packet id.</summary>
     public Dictionary<ushort, Delivery> Inflight { get; } = [];
 
+    /// <summary>
+    /// In-flight PUBLISHes of an earlier connection not yet resent on this one (Receive Maximum allowed
+    /// fewer); they go, with DUP, before anything from the queue. Emptied on each resume.
+    /// </summary>
+    public LinkedList<Delivery> PendingResends { get; } = new();
+
     /// <summary>QoS 2 packet ids received from the client (PUBREC sent), until PUBREL [MQTT-4.3.3-9].</summary>
     public HashSet<ushort> InboundQos2 { get; } = [];
 

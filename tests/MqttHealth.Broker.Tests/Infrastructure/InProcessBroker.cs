@@ -61,6 +61,10 @@ public sealed class InProcessBroker : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _listener.Stop();
+
+        // As the host does (ApplicationStopping comes before Kestrel closes the transports): the engine tells
+        // clients DISCONNECT 0x8B first; cancelling the connections' tokens first would close them silently.
+        Broker.BeginShutdown();
         await _stop.CancelAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await Broker.StopAsync(timeout.Token);
