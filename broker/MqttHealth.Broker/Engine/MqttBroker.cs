@@ -240,7 +240,17 @@ public sealed partial class MqttBroker : IAsyncDisposable
             {
                 var entry = ToEntry(session, sub.TopicFilter, new Mqtt.Packets.MqttSubscription(sub.TopicFilter, sub.MaximumQoS, sub.NoLocal, sub.RetainAsPublished, sub.RetainHandling), sub.SubscriptionIdentifier);
                 session.Subscriptions[sub.TopicFilter] = entry;
-                _index.Subscribe(entry);
+                try
+                {
+                    _index.Subscribe(entry);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new BrokerStoreException(
+                        $"The stored subscription '{sub.TopicFilter}' of client '{stored.ClientId}' is not a valid topic filter ({ex.Message}). "
+                        + "The broker refuses to start rather than drop it; run 'mqtthealth-broker recover --data <dir>'.",
+                        ex);
+                }
             }
 
             foreach (var d in stored.Deliveries)
