@@ -90,8 +90,12 @@ public sealed partial class MqttBroker : IAsyncDisposable
         BrokerLog.Started(_logger, state.Sessions.Count, state.Retained.Count, _store.IsDurable ? "durable" : "in-memory");
     }
 
-    /// <summary>Runs one MQTT connection until it ends. The listener's transport must not be used by anyone else meanwhile.</summary>
-    public async Task HandleConnectionAsync(IDuplexPipe transport, MqttTransportInfo info, CancellationToken connectionClosed)
+    /// <summary>
+    /// Runs one MQTT connection until it ends. The listener's transport must not be used by anyone else
+    /// meanwhile. The connection ends when the client's data ends (or the broker closes it): packets a
+    /// client sent just before closing its socket, a PUBLISH and a DISCONNECT say, are still processed.
+    /// </summary>
+    public async Task HandleConnectionAsync(IDuplexPipe transport, MqttTransportInfo info)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(info);
@@ -117,7 +121,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
 
         BrokerLog.ConnectionOpened(_logger, info.ConnectionId, info.Transport, info.RemoteEndPoint);
 
-        await connection.RunAsync(_options.MaximumPacketSize, connectionClosed).ConfigureAwait(false);
+        await connection.RunAsync(_options.MaximumPacketSize).ConfigureAwait(false);
     }
 
     /// <summary>Stops taking connections and tells MQTT 5 clients DISCONNECT 0x8B (Server shutting down), then closes them all.</summary>

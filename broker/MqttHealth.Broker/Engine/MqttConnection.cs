@@ -166,23 +166,27 @@ internal sealed class MqttConnection : IDisposable
         CloseReason ??= reason;
         lock (_writeLock)
         {
-            if (_closeRequested)
+            if (!_closeRequested)
             {
-                return;
+                _closeRequested = true;
+                _flushSignal.Release(); // let the flush loop write what is pending, then end
             }
-
-            _closeRequested = true;
-            _flushSignal.Release();
         }
 
         State = ConnectionState.Closing;
-        _closed.Cancel();
-        _transport.Input.CancelPendingRead();
+        if (!_closed.IsCancellationRequested)
+        {
+            // Also when the flush loop already ended (the peer stopped reading): stop the read loop.
+            _closed.Cancel();
+            _transport.Input.CancelPendingRead();
+        }
     }
 
-    public async Task RunAsync(int maximumPacketSize, CancellationToken connectionClosed)
+    public async Task RunAsync(int maximumPacketSize)
     {
-        using var registration = connectionClosed.Register(static c => ((MqttConnection)c!).Close(), this);
+        // Kestrel's ConnectionClosed is deliberately not used to stop reading: it fires when the client's
+        // FIN arrives, possibly before the packets sent ahead of it are read. The read loop ends on the
+        // pipe's completion instead, after every buffered frame.
         var flushing = FlushLoopAsync();
         try
         {
@@ -286,11 +290,16 @@ internal sealed class MqttConnection : IDisposable
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.ConnectionResetException)
         {
-            // The peer went away; the read loop notices too and ends the connection.
+            // The peer stopped reading or went away. Nothing more can be sent, but what it sent before
+            // (a DISCONNECT after its last PUBLISH, say) is still read: the read loop ends on its own.
         }
         finally
         {
-            Close();
+            lock (_writeLock)
+            {
+                _closeRequested = true;
+            }
+
             await output.CompleteAsync().ConfigureAwait(false);
         }
     }

@@ -30,6 +30,6 @@ public sealed class MqttConnectionHandler : ConnectionHandler
         MqttBroker broker = _broker ??= _services.GetRequiredService<MqttBroker>();
         ITlsConnectionFeature? tls = connection.Features.Get<ITlsConnectionFeature>();
         var info = new MqttTransportInfo(connection.ConnectionId, tls is null ? "tcp" : "tls", connection.RemoteEndPoint, tls?.ClientCertificate);
-        return broker.HandleConnectionAsync(connection.Transport, info, connection.ConnectionClosed);
+        return broker.HandleConnectionAsync(connection.Transport, info);
     }
 }

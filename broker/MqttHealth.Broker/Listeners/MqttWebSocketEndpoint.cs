@@ -47,7 +47,7 @@ public static class MqttWebSocketEndpoint
         var info = new MqttTransportInfo(context.Connection.Id, "ws", remote, null);
         try
         {
-            await broker.HandleConnectionAsync(pipe, info, context.RequestAborted).ConfigureAwait(false);
+            await broker.HandleConnectionAsync(pipe, info).ConfigureAwait(false);
         }
         finally
         {

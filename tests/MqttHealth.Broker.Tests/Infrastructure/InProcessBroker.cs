@@ -110,7 +110,7 @@ public sealed class InProcessBroker : IAsyncDisposable
         {
             await using var stream = new NetworkStream(socket, ownsSocket: false);
             var pipe = new StreamDuplexPipe(stream);
-            await Broker.HandleConnectionAsync(pipe, new MqttTransportInfo(connectionId, "tcp", socket.RemoteEndPoint, null), _stop.Token);
+            await Broker.HandleConnectionAsync(pipe, new MqttTransportInfo(connectionId, "tcp", socket.RemoteEndPoint, null));
             try
             {
                 socket.Shutdown(SocketShutdown.Both);
