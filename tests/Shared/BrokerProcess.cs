@@ -335,19 +335,20 @@ public sealed class BrokerProcess : IAsyncDisposable
         }
         else
         {
-            if (!File.Exists(BrokerAssemblyPath))
+            string assembly = _options.AssemblyPath ?? BrokerAssemblyPath;
+            if (!File.Exists(assembly))
             {
                 throw new FileNotFoundException(
-                    $"{BrokerAssemblyName} is not in the test output directory {AppContext.BaseDirectory}; the test project must reference broker/MqttHealth.Broker.",
-                    BrokerAssemblyPath);
+                    $"{BrokerAssemblyName} is not at {assembly}; the test project must reference broker/MqttHealth.Broker.",
+                    assembly);
             }
 
             var arguments = new List<string>
             {
-                BrokerAssemblyPath,
+                assembly,
                 "--port", Ports.Mqtt.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--tls-port", Ports.Tls.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--ws-port", Ports.WebSocket.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--tls-port", (_options.TlsAndWebSocket ? Ports.Tls : 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--ws-port", (_options.TlsAndWebSocket ? Ports.WebSocket : 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--admin-port", Ports.Admin.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--data", DataDirectory,
             };

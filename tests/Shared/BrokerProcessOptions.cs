@@ -15,6 +15,12 @@ public sealed class BrokerProcessOptions
     /// <summary>Extra environment variables for the broker process (a null value removes a variable).</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>The <c>mqtthealth-broker.dll</c> to run; null: the one in the test output directory (<see cref="BrokerProcess.BrokerAssemblyPath"/>).</summary>
+    public string? AssemblyPath { get; init; }
+
+    /// <summary>False turns the TLS and WebSocket listeners off (<c>--tls-port 0 --ws-port 0</c>), as the benchmarks do.</summary>
+    public bool TlsAndWebSocket { get; init; } = true;
+
     /// <summary>Fixed ports instead of free ones (no retry on "address already in use" then).</summary>
     public BrokerPorts? Ports { get; init; }
 
