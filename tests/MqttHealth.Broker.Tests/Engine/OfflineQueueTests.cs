@@ -1,6 +1,5 @@
 using MqttHealth.Broker.Options;
 using MqttHealth.Broker.Tests.Infrastructure;
-using MqttHealth.Mqtt.Client;
 using MqttHealth.Mqtt.Protocol;
 using static MqttHealth.Broker.Tests.Infrastructure.EngineClients;
 
@@ -12,14 +11,7 @@ public class OfflineQueueTests
     private static async Task<List<string>> OverflowAsync(InProcessBroker broker)
     {
         var topic = NewTopic();
-        var options = ClientOptions(broker.Port);
-        options.CleanStart = false;
-        options.SessionExpiryInterval = 600;
-        await using var subscriber = new MqttClient(options);
-        await subscriber.ConnectAsync().WaitAsync(WaitLimit);
-        await subscriber.SubscribeAsync(topic, QualityOfService.AtLeastOnce);
-        await subscriber.DisconnectAsync();
-        await Eventually.ClientsConnectedAsync(broker, 0);
+        await using var subscriber = await OfflineSubscriberAsync(broker, topic, sessionExpiry: 600);
         await using var publisher = await ConnectAsync(broker);
 
         for (int i = 1; i <= 5; i++)
@@ -78,14 +70,7 @@ public class OfflineQueueTests
     {
         await using var broker = InProcessBroker.Start();
         var topic = NewTopic();
-        var options = ClientOptions(broker.Port);
-        options.CleanStart = false;
-        options.SessionExpiryInterval = 600;
-        await using var subscriber = new MqttClient(options);
-        await subscriber.ConnectAsync().WaitAsync(WaitLimit);
-        await subscriber.SubscribeAsync(topic, QualityOfService.AtLeastOnce);
-        await subscriber.DisconnectAsync();
-        await Eventually.ClientsConnectedAsync(broker, 0);
+        await using var subscriber = await OfflineSubscriberAsync(broker, topic, sessionExpiry: 600);
         await using var publisher = await ConnectAsync(broker);
 
         await publisher.PublishAsync(topic, Bytes("qos0"), QualityOfService.AtMostOnce);

@@ -80,14 +80,7 @@ public class PropertyPassThroughTests
     {
         await using var broker = InProcessBroker.Start();
         var topic = NewTopic();
-        var options = ClientOptions(broker.Port);
-        options.CleanStart = false;
-        options.SessionExpiryInterval = 300;
-        await using var subscriber = new MqttClient(options);
-        await subscriber.ConnectAsync().WaitAsync(WaitLimit);
-        await subscriber.SubscribeAsync(topic, QualityOfService.AtLeastOnce);
-        await subscriber.DisconnectAsync();
-        await Eventually.ClientsConnectedAsync(broker, 0);
+        await using var subscriber = await OfflineSubscriberAsync(broker, topic, sessionExpiry: 300);
         await using var publisher = await ConnectAsync(broker);
 
         await publisher.PublishAsync(topic, Bytes("{}"), QualityOfService.AtLeastOnce, properties: Properties());

@@ -57,6 +57,23 @@ public static class EngineClients
         return client;
     }
 
+    /// <summary>
+    /// A persistent-session subscriber (Clean Start 0, <paramref name="sessionExpiry"/> seconds) that subscribed
+    /// to <paramref name="topicFilter"/> at QoS 1 and disconnected: what is published now queues in the broker
+    /// until it calls <c>ConnectAsync()</c> again.
+    /// </summary>
+    public static async Task<MqttClient> OfflineSubscriberAsync(InProcessBroker broker, string topicFilter, uint sessionExpiry = 600)
+    {
+        var client = await SubscriberAsync(broker, topicFilter, QualityOfService.AtLeastOnce, o =>
+        {
+            o.CleanStart = false;
+            o.SessionExpiryInterval = sessionExpiry;
+        });
+        await client.DisconnectAsync();
+        await Eventually.ClientsConnectedAsync(broker, 0);
+        return client;
+    }
+
     public static async Task<MqttApplicationMessage> ReadAsync(this ChannelReader<MqttApplicationMessage> reader) =>
         await reader.ReadAsync().AsTask().WaitAsync(WaitLimit);
 
