@@ -53,9 +53,6 @@ public static class InteropClients
         return data;
     }
 
-    /// <summary>Every client, MQTT 5.0 only (shared subscriptions and topic aliases are 5.0 features).</summary>
-    public static TheoryData<string> Version5() => new(All);
-
     /// <summary>The clients with a WebSocket transport (libmosquitto has none), with 3.1.1 and 5.0.</summary>
     public static TheoryData<string, MqttProtocolVersion> WebSocketWithVersions()
     {

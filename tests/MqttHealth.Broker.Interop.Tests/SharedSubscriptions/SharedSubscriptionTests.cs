@@ -7,16 +7,18 @@ namespace MqttHealth.Broker.Interop.Tests.SharedSubscriptions;
 /// <summary>
 /// Shared subscriptions (MQTT 5.0 section 4.8.2): two subscribers of $share/{group}/{topic} share the
 /// messages: each message goes to exactly one of them, none is lost, none duplicated, and both get some.
+/// 3.1.1 has no shared subscriptions of its own; the broker accepts the same $share filters from 3.1.1
+/// clients (as Mosquitto does), so both versions are covered.
 /// </summary>
 public sealed class SharedSubscriptionTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
     private const int MessageCount = 30;
 
-    public static TheoryData<string> Cases => InteropClients.Version5();
+    public static TheoryData<string, MqttProtocolVersion> Cases => InteropClients.WithVersions();
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task SharedSubscription_TwoSubscribers_EachMessageDeliveredToExactlyOne(string clientName)
+    public async Task SharedSubscription_TwoSubscribers_EachMessageDeliveredToExactlyOne(string clientName, MqttProtocolVersion version)
     {
         IInteropClient client = InteropClients.Get(clientName);
         string topic = TestNames.Topic("shared");
@@ -26,10 +28,10 @@ public sealed class SharedSubscriptionTests(BrokerFixture fixture) : IClassFixtu
         // Both run until killed (ExpectedCount 0): neither knows its share in advance.
         await using InteropSubscriber first = await client.StartSubscriberAsync(
             fixture.Broker,
-            new SubscribeRequest(new ClientConnection(MqttProtocolVersion.V500, TestNames.ClientId("sha")), [filter], QoS: 1, ExpectedCount: 0));
+            new SubscribeRequest(new ClientConnection(version, TestNames.ClientId("sha")), [filter], QoS: 1, ExpectedCount: 0));
         await using InteropSubscriber second = await client.StartSubscriberAsync(
             fixture.Broker,
-            new SubscribeRequest(new ClientConnection(MqttProtocolVersion.V500, TestNames.ClientId("shb")), [filter], QoS: 1, ExpectedCount: 0));
+            new SubscribeRequest(new ClientConnection(version, TestNames.ClientId("shb")), [filter], QoS: 1, ExpectedCount: 0));
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int total = 0;
         void OnMessage(ReceivedMessage message)
@@ -45,7 +47,7 @@ public sealed class SharedSubscriptionTests(BrokerFixture fixture) : IClassFixtu
 
         await using ClientProcess publisher = await client.PublishAsync(
             fixture.Broker,
-            new PublishRequest(new ClientConnection(MqttProtocolVersion.V500, TestNames.ClientId("pub")), topic, payloads, QoS: 1));
+            new PublishRequest(new ClientConnection(version, TestNames.ClientId("pub")), topic, payloads, QoS: 1));
         try
         {
             await all.Task.WaitAsync(InteropTimeouts.Test);
