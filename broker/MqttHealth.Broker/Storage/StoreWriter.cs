@@ -19,8 +19,6 @@ public sealed partial class StoreWriter : IAsyncDisposable
     private List<(StoreOperation? Operation, IStoreCompletion? Completion)> _pending = [];
     private List<(StoreOperation? Operation, IStoreCompletion? Completion)> _spare = [];
     private bool _stopping;
-    private long _enqueued;
-    private long _completed;
     private long _commits;
 
     public StoreWriter(IBrokerStore store, ILogger<StoreWriter> logger)
@@ -44,7 +42,6 @@ public sealed partial class StoreWriter : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
             _pending.Add((operation, completion));
-            _enqueued++;
             Monitor.Pulse(_gate);
         }
     }
@@ -158,7 +155,6 @@ public sealed partial class StoreWriter : IAsyncDisposable
                 }
             }
 
-            Interlocked.Add(ref _completed, batch.Count);
             batch.Clear();
         }
     }
