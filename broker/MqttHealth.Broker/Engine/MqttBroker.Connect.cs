@@ -305,7 +305,7 @@ public sealed partial class MqttBroker
         session.DisconnectedAtUnixMs = NowUnixMs;
         session.PendingResends.Clear(); // the next connection works out its own resends
         c.Session = null;
-        c.OutboundAliases.Clear();
+        c.ForgetOutboundAliases();
         if (publishWill && c.Will is { } will)
         {
             uint delay = Math.Min(c.WillDelayInterval, session.ExpiryInterval);

@@ -264,7 +264,7 @@ public sealed partial class MqttBroker
     private void SendPublishLocked(MqttConnection c, Session session, Delivery delivery, bool dup)
     {
         var message = delivery.Message;
-        var packet = c.ScratchPublish;
+        var packet = _scratchPublish;
         packet.Dup = dup && delivery.QoS != QualityOfService.AtMostOnce;
         packet.QoS = delivery.QoS;
         packet.Retain = delivery.Retain;
@@ -275,7 +275,7 @@ public sealed partial class MqttBroker
         bool newAlias = false;
         if (c.Version == MqttProtocolVersion.V500)
         {
-            var p = c.ScratchProperties;
+            var p = _scratchProperties;
             p.PayloadFormatIndicator = message.PayloadFormat;
             p.ContentType = message.ContentType;
             p.ResponseTopic = message.ResponseTopic;

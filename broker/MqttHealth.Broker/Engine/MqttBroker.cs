@@ -5,6 +5,8 @@ using MqttHealth.Broker.Observability;
 using MqttHealth.Broker.Options;
 using MqttHealth.Broker.Routing;
 using MqttHealth.Broker.Storage;
+using MqttHealth.Mqtt.Packets;
+using MqttHealth.Mqtt.Protocol;
 
 namespace MqttHealth.Broker.Engine;
 
@@ -23,6 +25,10 @@ namespace MqttHealth.Broker.Engine;
 public sealed partial class MqttBroker : IAsyncDisposable
 {
     private readonly Lock _gate = new();
+
+    // Reused for every PUBLISH the engine encodes: only under _gate, and Send copies the bytes out before returning.
+    private readonly PublishPacket _scratchPublish = new();
+    private readonly MqttProperties _scratchProperties = new();
     private readonly BrokerOptions _options;
     private readonly IBrokerStore _store;
     private readonly BrokerMetrics _metrics;

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using MqttHealth.Broker.Messages;
 using MqttHealth.Broker.Observability;
@@ -31,8 +30,10 @@ internal sealed class MqttConnection : IDisposable
     private readonly Lock _writeLock = new();
     private readonly SemaphoreSlim _flushSignal = new(0);
     private readonly CancellationTokenSource _closed = new();
-    private ArrayBufferWriter<byte> _pending = new(4096);
-    private ArrayBufferWriter<byte> _spare = new(4096);
+    private SendBuffer _pending = new();
+    private SendBuffer _spare = new();
+    private Dictionary<ushort, string>? _inboundAliases;
+    private Dictionary<string, ushort>? _outboundAliases;
     private bool _flushScheduled;
     private bool _closeRequested;
 
@@ -74,11 +75,14 @@ internal sealed class MqttConnection : IDisposable
 
     public bool RequestProblemInformation { get; set; } = true;
 
-    /// <summary>Topic aliases the client set up towards us.</summary>
-    public Dictionary<ushort, string> InboundAliases { get; } = [];
+    /// <summary>Topic aliases the client set up towards us (created on first use: most connections never have one).</summary>
+    public Dictionary<ushort, string> InboundAliases => _inboundAliases ??= [];
 
-    /// <summary>Topic aliases we assigned towards the client.</summary>
-    public Dictionary<string, ushort> OutboundAliases { get; } = new(StringComparer.Ordinal);
+    /// <summary>Topic aliases we assigned towards the client (created on first use).</summary>
+    public Dictionary<string, ushort> OutboundAliases => _outboundAliases ??= new(StringComparer.Ordinal);
+
+    /// <summary>Drops the aliases we assigned (they belong to one network connection [MQTT-3.3.2-7]).</summary>
+    public void ForgetOutboundAliases() => _outboundAliases = null;
 
     /// <summary>QoS 1/2 PUBLISHes received and not yet completed (PUBACK / PUBCOMP sent); checked against our Receive Maximum.</summary>
     public int InboundUnacknowledged { get; set; }
@@ -97,11 +101,6 @@ internal sealed class MqttConnection : IDisposable
 
     /// <summary>Why the broker is closing the connection (for the log); null for a client-side close.</summary>
     public string? CloseReason { get; set; }
-
-    /// <summary>Reusable packets for sending (only under the engine lock).</summary>
-    public PublishPacket ScratchPublish { get; } = new();
-
-    public MqttProperties ScratchProperties { get; } = new();
 
     /// <summary>True while the connection is counted in the connected-clients gauge.</summary>
     public bool Counted { get; set; }
@@ -261,7 +260,7 @@ internal sealed class MqttConnection : IDisposable
             while (true)
             {
                 await _flushSignal.WaitAsync().ConfigureAwait(false);
-                ArrayBufferWriter<byte> batch;
+                SendBuffer batch;
                 bool closing;
                 lock (_writeLock)
                 {
@@ -275,7 +274,10 @@ internal sealed class MqttConnection : IDisposable
                 if (batch.WrittenCount > 0)
                 {
                     var flush = await output.WriteAsync(batch.WrittenMemory).ConfigureAwait(false);
-                    batch.ResetWrittenCount();
+
+                    // The transport has its own copy: the array goes back to the pool, so a connection that falls
+                    // idle holds none (the other buffer has none either unless packets came in meanwhile).
+                    batch.Release();
                     if (flush.IsCompleted || flush.IsCanceled)
                     {
                         break;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MqttHealth.Broker.Testing;
 using MqttHealth.Mqtt.Client.Tests.Infrastructure;
 using MqttHealth.Mqtt.Packets;
 using MqttHealth.Mqtt.Protocol;

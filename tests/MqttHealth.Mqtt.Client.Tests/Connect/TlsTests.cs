@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using MqttHealth.Broker.Testing;
 using MqttHealth.Mqtt.Client.Tests.Infrastructure;
 using MqttHealth.Mqtt.Protocol;
 

@@ -1,3 +1,4 @@
+using MqttHealth.Broker.Testing;
 using MqttHealth.Mqtt.Client.Tests.Infrastructure;
 using MqttHealth.Mqtt.Protocol;
 

@@ -1,3 +1,5 @@
+using MqttHealth.Broker.Testing;
+
 namespace MqttHealth.Mqtt.Client.Tests.Infrastructure;
 
 /// <summary>One default-configured broker shared by the tests of a class (each test uses its own topics).</summary>

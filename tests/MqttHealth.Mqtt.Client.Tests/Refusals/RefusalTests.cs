@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MqttHealth.Broker.Testing;
 using MqttHealth.Mqtt.Client.Tests.Infrastructure;
 using MqttHealth.Mqtt.Protocol;
 

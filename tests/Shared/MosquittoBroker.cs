@@ -3,13 +3,19 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace MqttHealth.Mqtt.Client.Tests.Infrastructure;
+namespace MqttHealth.Broker.Testing;
 
 /// <summary>
 /// A Mosquitto 2.0 broker started as a child process on a free loopback port, with its configuration (and any
 /// password or ACL file) in a temporary directory. Ready when mosquitto logs that it is running and the port
 /// accepts a connection; killed and cleaned up on dispose. Missing mosquitto is a test failure, not a skip.
 /// </summary>
+/// <remarks>
+/// Shared by the client tests (the reference broker our client is checked against) and the load generator in
+/// <c>bench/</c> (the broker ours is compared with). The base configuration is a loopback listener, anonymous
+/// access, no persistence, TCP_NODELAY and stderr logging; <c>extraConfig</c> lines come after it and, for
+/// global options such as <c>persistence</c>, override it.
+/// </remarks>
 public sealed class MosquittoBroker : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
@@ -26,6 +32,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>The mosquitto process id (for CPU time and memory read from /proc).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>The path of the mosquitto executable that <see cref="StartAsync"/> runs.</summary>
+    public static string ExecutablePath => FindExecutable();
 
     /// <summary>The temporary directory holding mosquitto.conf and the files a test adds.</summary>
     public string Directory { get; }
@@ -200,7 +212,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
 
         throw new InvalidOperationException(
-            "The MQTT client tests need a Mosquitto 2.0 broker, and 'mosquitto' is not installed. Install it with: apt-get install mosquitto");
+            "A Mosquitto 2.0 broker is needed (the client tests' reference broker, the benchmark's comparison), and 'mosquitto' is not installed. Install it with: apt-get install mosquitto");
     }
 
     private static int FreePort()
