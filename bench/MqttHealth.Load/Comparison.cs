@@ -35,7 +35,7 @@ internal sealed partial class Comparison(LoadOptions options)
             Console.WriteLine(machine.Summary);
             string plan = options.FixedRate is double rate
                 ? string.Create(Invariant, $"paced at {rate:N0} deliveries/s only")
-                : $"at saturation, {(options.Paced ? "then as many paced at half of Mosquitto's rate" : "no paced runs")}";
+                : $"at saturation, then {(options.Paced ? $"{options.PacedRounds} rounds paced at half of Mosquitto's rate" : "no paced runs")}";
             Console.WriteLine(string.Create(Invariant, $"{scenarios.Length} scenarios x {options.Brokers.Count} brokers x {options.Rounds} rounds {plan}; {options.Warmup.TotalSeconds:0.#} s warm-up + {options.Duration.TotalSeconds:0.#} s measured per run."));
 
             await RunMatrixAsync(scenarios, settings, cancellationToken).ConfigureAwait(false);
@@ -72,8 +72,8 @@ internal sealed partial class Comparison(LoadOptions options)
     /// <summary>
     /// Saturation: every scenario <see cref="LoadOptions.Rounds"/> times on every broker, the order of the brokers
     /// rotating from run to run so that none always goes first (after a quiet period) or last. Then the paced runs:
-    /// as many rounds again at half of Mosquitto's median saturation rate for each scenario (or, with --rate, only
-    /// paced runs at that rate). All brokers run side by
+    /// <see cref="LoadOptions.PacedRounds"/> rounds at half of Mosquitto's median saturation rate for each scenario
+    /// (or, with --rate, only paced runs at that rate, <see cref="LoadOptions.Rounds"/> times). All brokers run side by
     /// side for the whole matrix, each on its own port; only the one being measured has traffic.
     /// </summary>
     private async Task RunMatrixAsync(Scenario[] scenarios, RunSettings settings, CancellationToken cancellationToken)
@@ -90,7 +90,7 @@ internal sealed partial class Comparison(LoadOptions options)
 
             if (options.FixedRate is double fixedRate)
             {
-                await RunPacedAsync(scenarios, brokers, settings, _ => fixedRate, cancellationToken).ConfigureAwait(false);
+                await RunPacedAsync(scenarios, brokers, settings, options.Rounds, _ => fixedRate, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -121,7 +121,7 @@ internal sealed partial class Comparison(LoadOptions options)
             }
 
             // Half of Mosquitto's saturation rate; a scenario where Mosquitto has no successful run has no paced runs.
-            await RunPacedAsync(scenarios, brokers, settings, s => MedianSaturationRate(BrokerKind.Mosquitto, s) / 2, cancellationToken).ConfigureAwait(false);
+            await RunPacedAsync(scenarios, brokers, settings, options.PacedRounds, s => MedianSaturationRate(BrokerKind.Mosquitto, s) / 2, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -134,13 +134,13 @@ internal sealed partial class Comparison(LoadOptions options)
 
     /// <summary>
     /// Every scenario at the rate <paramref name="rateOf"/> gives it (deliveries per second; null skips it), on every
-    /// broker, <see cref="LoadOptions.Rounds"/> times, the brokers' order rotating as in the saturation runs.
+    /// broker, <paramref name="rounds"/> times, the brokers' order rotating as in the saturation runs.
     /// </summary>
-    private async Task RunPacedAsync(Scenario[] scenarios, List<BrokerUnderTest> brokers, RunSettings settings, Func<Scenario, double?> rateOf, CancellationToken cancellationToken)
+    private async Task RunPacedAsync(Scenario[] scenarios, List<BrokerUnderTest> brokers, RunSettings settings, int rounds, Func<Scenario, double?> rateOf, CancellationToken cancellationToken)
     {
-        int total = scenarios.Count(s => rateOf(s) is > 0) * brokers.Count * options.Rounds;
+        int total = scenarios.Count(s => rateOf(s) is > 0) * brokers.Count * rounds;
         int done = 0;
-        for (int round = 1; round <= options.Rounds; round++)
+        for (int round = 1; round <= rounds; round++)
         {
             for (int i = 0; i < scenarios.Length; i++)
             {

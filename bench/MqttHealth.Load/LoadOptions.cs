@@ -25,6 +25,8 @@ internal sealed class LoadOptions
           --duration SECONDS   measurement interval per run (default: 2)
           --idle LIST          idle connection counts (default: 10000,50000; 0 skips)
           --crosscheck N       messages per mosquitto_pub/mosquitto_sub cross-check stream (default: 20000; 0 skips)
+          --paced-rounds N     latency runs per scenario and broker at half of Mosquitto's saturation rate
+                               (default: 3; the tables show the median, so one disturbed run does not decide)
           --no-paced           skip the latency runs at half of Mosquitto's saturation rate
           --rate N             no saturation runs: every scenario paced at N deliveries per second on every
                                broker, --rounds times (to look at one load closely, e.g. under a profiler)
@@ -59,6 +61,8 @@ internal sealed class LoadOptions
 
     public bool Paced { get; private set; } = true;
 
+    public int PacedRounds { get; private set; } = 3;
+
     /// <summary>Set by --rate: only paced runs, at this many deliveries per second.</summary>
     public double? FixedRate { get; private set; }
 
@@ -92,10 +96,12 @@ internal sealed class LoadOptions
                 case "--idle": options.IdleCounts = ParseList(name, Value(), v => ParseInt(name, v, 0, 1_000_000)).Where(n => n > 0).ToArray(); break;
                 case "--crosscheck": options.CrossCheckMessages = ParseInt(name, Value(), 0, 10_000_000); break;
                 case "--no-paced": options.Paced = false; break;
+                case "--paced-rounds": options.PacedRounds = ParseInt(name, Value(), 1, 100); break;
                 case "--rate": options.FixedRate = ParseInt(name, Value(), 1, 100_000_000); break;
                 case "--quick":
                     options.Quick = true;
                     options.Rounds = 1;
+                    options.PacedRounds = 1;
                     options.Warmup = TimeSpan.FromSeconds(0.3);
                     options.Duration = TimeSpan.FromSeconds(1);
                     options.IdleCounts = [1000];
