@@ -1,5 +1,6 @@
 using MqttHealth.Broker.Messages;
 using MqttHealth.Broker.Routing;
+using MqttHealth.Broker.Security.Authentication;
 using MqttHealth.Broker.Storage;
 using MqttHealth.Mqtt.Codec;
 using MqttHealth.Mqtt.Packets;
@@ -10,7 +11,64 @@ namespace MqttHealth.Broker.Engine;
 /// <summary>CONNECT, DISCONNECT, session takeover, the end of a connection and of a session.</summary>
 public sealed partial class MqttBroker
 {
-    private void OnConnectLocked(MqttConnection c, ConnectPacket connect)
+    /// <summary>Decodes the first packet of a connection, which must be CONNECT [MQTT-3.1.0-1]. Outside the lock.</summary>
+    internal static ConnectPacket DecodeConnect(in MqttFrame frame)
+    {
+        if (frame.Type != MqttPacketType.Connect)
+        {
+            throw new MqttProtocolException(ReasonCode.ProtocolError, "MQTT-3.1.0-1", $"The first packet must be CONNECT, not {frame.Type}.");
+        }
+
+        return (ConnectPacket)MqttPacketDecoder.Decode(frame, MqttProtocolVersion.V500, PacketDirection.ClientToServer);
+    }
+
+    /// <summary>
+    /// Handles a CONNECT: checks its credentials first, outside the lock and awaited by the connection's read loop
+    /// (PBKDF2 costs ~100 ms of CPU), then the rest under the lock. The connection stays in AwaitingConnect
+    /// meanwhile, so the CONNECT timeout still bounds a check that waits for its turn.
+    /// </summary>
+    internal async ValueTask OnConnectAsync(MqttConnection c, ConnectPacket connect)
+    {
+        var auth = AuthenticationResult.NoCredentials;
+        bool enhanced = connect.ProtocolVersion == MqttProtocolVersion.V500 && connect.Properties?.AuthenticationMethod is not null;
+        if (!enhanced && (connect.UserName is not null || connect.Password is not null))
+        {
+            if (_authenticator is null)
+            {
+                auth = AuthenticationResult.Failed;
+            }
+            else
+            {
+                try
+                {
+                    auth = await _authenticator.AuthenticateAsync(connect.UserName, connect.Password, c.Info.ConnectionId, c.Info.RemoteEndPoint, c.ClosedToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (c.IsClosing)
+                {
+                    return; // closed (CONNECT timeout, shutdown) while waiting for a turn to check
+                }
+            }
+        }
+
+        bool accepted;
+        lock (_gate)
+        {
+            if (c.IsClosing)
+            {
+                return;
+            }
+
+            OnConnectLocked(c, connect, auth);
+            accepted = c.State == ConnectionState.Connected;
+        }
+
+        if (_audit is not null)
+        {
+            await AuditConnectAsync(c, connect, auth, accepted).ConfigureAwait(false);
+        }
+    }
+
+    private void OnConnectLocked(MqttConnection c, ConnectPacket connect, AuthenticationResult auth)
     {
         var version = connect.ProtocolVersion;
         c.Version = version;
@@ -34,11 +92,20 @@ public sealed partial class MqttBroker
             return;
         }
 
-        if (!_options.AllowAnonymous)
+        if (auth.Outcome == AuthenticationOutcome.Failed)
         {
-            RefuseConnect(c, ReasonCode.NotAuthorized, "no authenticator is configured and anonymous access is off (--allow-anonymous is a development switch)");
+            // The same answer for an unknown user and a wrong password: the log tells the operator which.
+            RefuseConnect(c, ReasonCode.BadUserNameOrPassword, "bad user name or password");
             return;
         }
+
+        if (auth.Outcome == AuthenticationOutcome.NoCredentials && !_options.AllowAnonymous)
+        {
+            RefuseConnect(c, ReasonCode.NotAuthorized, "credentials are required: anonymous access is off (--allow-anonymous is a development switch)");
+            return;
+        }
+
+        c.Principal = auth.Principal ?? Security.Principal.Anonymous;
 
         if (connect.Will is { } requestedWill && requestedWill.QoS > _options.MaximumQoS)
         {

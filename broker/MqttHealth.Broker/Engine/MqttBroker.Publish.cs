@@ -13,22 +13,7 @@ public sealed partial class MqttBroker
 {
     internal void OnFrame(MqttConnection c, in MqttFrame frame)
     {
-        if (c.State == ConnectionState.AwaitingConnect)
-        {
-            if (frame.Type != MqttPacketType.Connect)
-            {
-                throw new MqttProtocolException(ReasonCode.ProtocolError, "MQTT-3.1.0-1", $"The first packet must be CONNECT, not {frame.Type}.");
-            }
-
-            var connect = (ConnectPacket)MqttPacketDecoder.Decode(frame, MqttProtocolVersion.V500, PacketDirection.ClientToServer);
-            lock (_gate)
-            {
-                OnConnectLocked(c, connect);
-            }
-
-            return;
-        }
-
+        // The first packet goes through DecodeConnect and OnConnectAsync (MqttConnection's read loop), never here.
         if (c.State != ConnectionState.Connected)
         {
             return; // closing: nothing more is acted on

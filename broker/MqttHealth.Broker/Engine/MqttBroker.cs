@@ -1,9 +1,11 @@
 using System.IO.Pipelines;
 using Microsoft.Extensions.Options;
+using MqttHealth.Broker.Audit;
 using MqttHealth.Broker.Messages;
 using MqttHealth.Broker.Observability;
 using MqttHealth.Broker.Options;
 using MqttHealth.Broker.Routing;
+using MqttHealth.Broker.Security.Authentication;
 using MqttHealth.Broker.Storage;
 using MqttHealth.Mqtt.Packets;
 using MqttHealth.Mqtt.Protocol;
@@ -35,6 +37,8 @@ public sealed partial class MqttBroker : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
+    private readonly ConnectAuthenticator? _authenticator;
+    private readonly AuditLog? _audit;
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly SubscriptionIndex<Session> _index = new();
     private readonly RetainedMessageIndex _retained = new();
@@ -46,7 +50,11 @@ public sealed partial class MqttBroker : IAsyncDisposable
     private bool _started;
     private bool _stopping;
 
-    public MqttBroker(IOptions<BrokerOptions> options, IBrokerStore store, BrokerMetrics metrics, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    /// <remarks>
+    /// The authenticator checks CONNECT credentials; without one, every CONNECT with credentials is refused (0x86 /
+    /// return code 4). The audit log, when given, receives the security events (see MqttBroker.Audit.cs).
+    /// </remarks>
+    public MqttBroker(IOptions<BrokerOptions> options, IBrokerStore store, BrokerMetrics metrics, ILoggerFactory loggerFactory, TimeProvider timeProvider, ConnectAuthenticator? authenticator = null, AuditLog? audit = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -56,6 +64,8 @@ public sealed partial class MqttBroker : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<MqttBroker>();
         _time = timeProvider;
+        _authenticator = authenticator;
+        _audit = audit;
     }
 
     /// <summary>True once <see cref="Start"/> has loaded the stored state and until shutdown begins.</summary>

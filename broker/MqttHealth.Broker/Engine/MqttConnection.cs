@@ -56,6 +56,9 @@ internal sealed class MqttConnection : IDisposable
 
     public Session? Session { get; set; }
 
+    /// <summary>Who the connection acts for: set when its CONNECT is accepted (anonymous or authenticated), null before.</summary>
+    public Security.Principal? Principal { get; set; }
+
     /// <summary>The Session Expiry Interval the CONNECT asked for (before any cap); DISCONNECT may not raise it from 0 [MQTT-3.14.2-2].</summary>
     public uint ConnectSessionExpiryInterval { get; set; }
 
@@ -109,6 +112,9 @@ internal sealed class MqttConnection : IDisposable
     public bool ConnAckSent { get; set; }
 
     public bool IsClosing => _closed.IsCancellationRequested;
+
+    /// <summary>Fires when the connection is closed (by the engine, the CONNECT timeout or shutdown).</summary>
+    public CancellationToken ClosedToken => _closed.Token;
 
     public int PendingBytes
     {
@@ -196,6 +202,7 @@ internal sealed class MqttConnection : IDisposable
             _broker.OnConnectionEnded(this);
             Close();
             await flushing.ConfigureAwait(false);
+            await _broker.AuditDisconnectAsync(this).ConfigureAwait(false);
             await _transport.Input.CompleteAsync().ConfigureAwait(false);
         }
     }
@@ -229,6 +236,16 @@ internal sealed class MqttConnection : IDisposable
                 {
                     LastReceivedTicks = Environment.TickCount64;
                     _metrics.BytesReceivedAdd(frame.PacketSize);
+                    if (State == ConnectionState.AwaitingConnect)
+                    {
+                        // The CONNECT's credentials are checked here, awaited, before the engine takes its lock
+                        // (a password check costs ~100 ms of CPU). The buffer is held meanwhile: packets sent
+                        // right behind the CONNECT are handled after it, in order.
+                        var connect = MqttBroker.DecodeConnect(frame);
+                        await _broker.OnConnectAsync(this, connect).ConfigureAwait(false);
+                        continue;
+                    }
+
                     _broker.OnFrame(this, frame);
                 }
             }

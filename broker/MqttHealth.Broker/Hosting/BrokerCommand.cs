@@ -14,4 +14,10 @@ public enum BrokerCommand
 
     /// <summary><c>--version</c>: print the version and exit 0.</summary>
     Version = 3,
+
+    /// <summary><c>users add|passwd|remove|list ...</c>: manage the users file (<see cref="UsersCommand"/>).</summary>
+    Users = 4,
+
+    /// <summary><c>audit verify|export ...</c>: check or export the audit trail (<see cref="AuditVerb"/>).</summary>
+    Audit = 5,
 }

@@ -14,6 +14,17 @@ public sealed class BrokerCommandLine
 {
     public const string RecoverVerb = "recover";
 
+    /// <summary>
+    /// Verbs whose arguments are parsed by the verb itself (<see cref="VerbArguments"/>, usually with
+    /// <see cref="BrokerVerbArguments"/>), not by this class. A new tool verb is one line here, a
+    /// <see cref="BrokerCommand"/> value and a case in <see cref="BrokerProgram"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<string, BrokerCommand> ToolVerbs { get; } = new Dictionary<string, BrokerCommand>(StringComparer.Ordinal)
+    {
+        [UsersCommand.Verb] = BrokerCommand.Users,
+        [AuditVerb.Verb] = BrokerCommand.Audit,
+    };
+
     /// <summary>Every named option, in the order <c>--help</c> lists them.</summary>
     public static IReadOnlyList<BrokerFlag> Flags { get; } =
     [
@@ -48,6 +59,9 @@ public sealed class BrokerCommandLine
 
     public BrokerCommand Command { get; }
 
+    /// <summary>For a tool verb (<see cref="ToolVerbs"/>): the arguments after it, unparsed. Empty otherwise.</summary>
+    public IReadOnlyList<string> VerbArguments { get; private init; } = [];
+
     /// <summary>Configuration keys set on the command line (the last layer, overriding everything else).</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; }
 
@@ -66,6 +80,11 @@ public sealed class BrokerCommandLine
         bool help = false;
         bool version = false;
         int index = 0;
+        if (args.Count > 0 && ToolVerbs.TryGetValue(args[0], out BrokerCommand toolCommand))
+        {
+            return new BrokerCommandLine(toolCommand, settings, null, null) { VerbArguments = [.. args.Skip(1)] };
+        }
+
         if (args.Count > 0 && args[0] == RecoverVerb)
         {
             command = BrokerCommand.Recover;
@@ -165,6 +184,13 @@ public sealed class BrokerCommandLine
         return new BrokerCommandLine(command, settings, configFile, null);
 
         BrokerCommandLine Fail(string message) => new(command, settings, configFile, message);
+    }
+
+    /// <summary>A command line for a tool verb's configuration: its settings (the last layer) and <c>--config</c> file.</summary>
+    public static BrokerCommandLine ForVerb(BrokerCommand command, IReadOnlyDictionary<string, string?> settings, string? configFile)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new BrokerCommandLine(command, new Dictionary<string, string?>(settings, StringComparer.OrdinalIgnoreCase), configFile, null);
     }
 
     /// <summary>The flag that sets <paramref name="configurationKey"/>, for error messages (<c>Broker:Port</c> → <c>--port</c>).</summary>

@@ -43,6 +43,10 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         }
 
         ValidateTls(options, errors);
+        if (options.Security is null || options.Security.PasswordIterations is < 1 or > Security.Authentication.PasswordHasher.MaximumIterations)
+        {
+            errors.Add($"Broker:Security:PasswordIterations must be between 1 and {Security.Authentication.PasswordHasher.MaximumIterations}, not {options.Security?.PasswordIterations}");
+        }
 
         if (options.MaximumPacketSize is < 16 or > LargestMqttPacket)
         {

@@ -3,11 +3,13 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+using MqttHealth.Broker.Audit;
 using MqttHealth.Broker.Admin;
 using MqttHealth.Broker.Engine;
 using MqttHealth.Broker.Listeners;
 using MqttHealth.Broker.Observability;
 using MqttHealth.Broker.Options;
+using MqttHealth.Broker.Security.Authentication;
 using MqttHealth.Broker.Storage;
 
 namespace MqttHealth.Broker.Hosting;
@@ -44,6 +46,10 @@ public static class BrokerProgram
                 return BrokerExitCodes.Ok;
             case BrokerCommand.Recover:
                 return RecoverCommand.Run(commandLine, AppContext.BaseDirectory, EnvironmentName(), output, error);
+            case BrokerCommand.Users:
+                return UsersCommand.Run(commandLine.VerbArguments, AppContext.BaseDirectory, EnvironmentName(), Console.In, !Console.IsInputRedirected, output, error);
+            case BrokerCommand.Audit:
+                return AuditVerb.Run(commandLine.VerbArguments, AppContext.BaseDirectory, EnvironmentName(), output, error);
         }
 
         // Content root = the binary's directory, so appsettings.json is found whatever the working directory.
@@ -78,13 +84,24 @@ public static class BrokerProgram
             return BrokerExitCodes.BadConfiguration;
         }
 
+        // Read before anything starts: an invalid users file is a configuration error (exit 2) naming the file.
+        UserStore users;
+        try
+        {
+            users = UserStore.Open(options.Security.ResolveUsersFile(options.DataDirectory));
+        }
+        catch (UserStoreException ex)
+        {
+            return Fail(error, ex.Message);
+        }
+
         TlsListenerSettings? tls = null;
         if (options.TlsPort > 0 && !TlsListenerSettings.TryLoad(options, TimeProvider.System, out tls, out string? tlsError))
         {
             return Fail(error, tlsError!);
         }
 
-        ConfigureHost(builder, options, tls);
+        ConfigureHost(builder, options, tls, users);
         WebApplication app;
         try
         {
@@ -104,7 +121,7 @@ public static class BrokerProgram
         return await RunAppAsync(app, tls, error).ConfigureAwait(false);
     }
 
-    private static void ConfigureHost(WebApplicationBuilder builder, BrokerOptions options, TlsListenerSettings? tls)
+    private static void ConfigureHost(WebApplicationBuilder builder, BrokerOptions options, TlsListenerSettings? tls, UserStore users)
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>
@@ -128,6 +145,11 @@ public static class BrokerProgram
         services.AddMetrics();
         services.AddSingleton(sp => new BrokerMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton(sp => BrokerStoreFactory.Create(sp.GetRequiredService<IOptions<BrokerOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(users);
+        services.AddSingleton(sp => new ConnectAuthenticator(users, new PasswordHasher(options.Security.PasswordIterations), sp.GetRequiredService<ILogger<ConnectAuthenticator>>()));
+        // The audit trail (audit.db in the data directory): opened with the engine, flushed and checkpointed when the
+        // host is disposed, after every connection has ended.
+        services.AddSingleton(sp => AuditLog.Open(options.DataDirectory, options.Audit, sp.GetRequiredService<ILogger<AuditLog>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<MqttBroker>();
         services.AddSingleton<BrokerStatus>();
         services.AddSingleton(_ => PrometheusTextExporter.ForMeters(BrokerMetrics.MeterName, "System.Runtime"));

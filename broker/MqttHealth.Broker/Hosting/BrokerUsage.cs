@@ -9,6 +9,8 @@ public static class BrokerUsage
         output.WriteLine("Usage:");
         output.WriteLine("  mqtthealth-broker [options]                  run the MQTT broker");
         output.WriteLine("  mqtthealth-broker recover [--data DIR]       check and repair the SQLite store offline (broker stopped)");
+        output.WriteLine("  mqtthealth-broker users add|passwd|remove|list ...  manage password users (users --help)");
+        output.WriteLine("  mqtthealth-broker audit verify|export ...           check or export the audit trail (audit --help)");
         output.WriteLine();
         output.WriteLine("Options:");
         foreach (BrokerFlag flag in BrokerCommandLine.Flags)

@@ -1,3 +1,4 @@
+using MqttHealth.Broker.Audit;
 using MqttHealth.Mqtt.Protocol;
 
 namespace MqttHealth.Broker.Options;
@@ -39,6 +40,12 @@ public sealed class BrokerOptions
     public bool AllowAnonymous { get; set; }
 
     public TlsOptions Tls { get; set; } = new();
+
+    /// <summary>Authentication settings (<c>Broker:Security:...</c>).</summary>
+    public SecurityOptions Security { get; set; } = new();
+
+    /// <summary>The audit trail: checkpoints, queue, retention (<c>Broker:Audit:*</c>; docs/audit.md).</summary>
+    public AuditOptions Audit { get; set; } = new();
 
     /// <summary>Largest packet the broker accepts (bytes); sent to v5 clients as Maximum Packet Size.</summary>
     public int MaximumPacketSize { get; set; } = 1024 * 1024;

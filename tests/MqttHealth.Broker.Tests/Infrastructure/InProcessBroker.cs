@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MqttHealth.Broker.Engine;
 using MqttHealth.Broker.Observability;
 using MqttHealth.Broker.Options;
+using MqttHealth.Broker.Security.Authentication;
 using MqttHealth.Broker.Storage;
 
 namespace MqttHealth.Broker.Tests.Infrastructure;
@@ -38,8 +39,11 @@ public sealed class InProcessBroker : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>Starts an engine with <paramref name="configure"/>d options (anonymous allowed) over <paramref name="store"/> (in-memory when null).</summary>
-    public static InProcessBroker Start(Action<BrokerOptions>? configure = null, IBrokerStore? store = null, TimeProvider? time = null, int port = 0)
+    /// <summary>
+    /// Starts an engine with <paramref name="configure"/>d options (anonymous allowed) over <paramref name="store"/> (in-memory when null),
+    /// checking CONNECT credentials with <paramref name="authenticator"/> (none: every CONNECT with credentials is refused).
+    /// </summary>
+    public static InProcessBroker Start(Action<BrokerOptions>? configure = null, IBrokerStore? store = null, TimeProvider? time = null, int port = 0, ConnectAuthenticator? authenticator = null)
     {
         var options = new BrokerOptions { AllowAnonymous = true };
         configure?.Invoke(options);
@@ -49,7 +53,8 @@ public sealed class InProcessBroker : IAsyncDisposable
             store ?? new InMemoryBrokerStore(),
             metrics,
             NullLoggerFactory.Instance,
-            time ?? TimeProvider.System);
+            time ?? TimeProvider.System,
+            authenticator);
         broker.Start();
         var listener = new TcpListener(IPAddress.Loopback, port);
         listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);

@@ -1,0 +1,53 @@
+using MqttHealth.Broker.Audit;
+using MqttHealth.Broker.Security.Authentication;
+using MqttHealth.Mqtt.Packets;
+
+namespace MqttHealth.Broker.Engine;
+
+/// <summary>
+/// Security events into the audit trail (docs/audit.md). Written from the connection's own read loop, outside the
+/// engine lock, with <see cref="AuditLog.AppendAsync"/>: when the trail's queue is full, that connection waits
+/// (backpressure), and no record is dropped.
+/// </summary>
+public sealed partial class MqttBroker
+{
+    /// <summary>Authentication success or failure (when credentials were given), then the accepted connection.</summary>
+    private async ValueTask AuditConnectAsync(MqttConnection c, ConnectPacket connect, AuthenticationResult auth, bool accepted)
+    {
+        string? remote = c.Info.RemoteEndPoint?.ToString();
+        string clientId = c.ClientId.Length > 0 ? c.ClientId : connect.ClientId;
+        DateTimeOffset now = _time.GetUtcNow();
+        switch (auth.Outcome)
+        {
+            case AuthenticationOutcome.Authenticated:
+                await _audit!.AppendAsync(new AuditRecord(now, AuditEventKind.AuthenticationSucceeded, auth.Principal?.Name, clientId, remote, Detail: auth.Principal?.Kind.ToString())).ConfigureAwait(false);
+                break;
+            case AuthenticationOutcome.Failed:
+                // The user name as sent: the operator needs it to see guessing; the password never reaches the trail.
+                await _audit!.AppendAsync(new AuditRecord(now, AuditEventKind.AuthenticationFailed, connect.UserName, clientId, remote, Detail: "bad user name or password")).ConfigureAwait(false);
+                break;
+        }
+
+        if (accepted)
+        {
+            await _audit!.AppendAsync(new AuditRecord(now, AuditEventKind.Connect, c.Principal?.Name, clientId, remote, Detail: $"MQTT {(c.Version == Mqtt.Protocol.MqttProtocolVersion.V500 ? "5.0" : "3.1.1")}, {c.Principal?.Kind}")).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The end of a connection that had been accepted, with why it ended.</summary>
+    internal ValueTask AuditDisconnectAsync(MqttConnection c)
+    {
+        if (_audit is null || c.Principal is null)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return _audit.AppendAsync(new AuditRecord(
+            _time.GetUtcNow(),
+            AuditEventKind.Disconnect,
+            c.Principal.Name,
+            c.ClientId,
+            c.Info.RemoteEndPoint?.ToString(),
+            Detail: c.CloseReason ?? "closed"));
+    }
+}

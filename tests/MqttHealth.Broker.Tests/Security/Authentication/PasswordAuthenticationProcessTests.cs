@@ -1,0 +1,87 @@
+using System.Text;
+using MqttHealth.Broker.Hosting;
+using MqttHealth.Broker.Testing;
+using MqttHealth.Broker.Tests.Infrastructure;
+using MqttHealth.Mqtt.Packets;
+using MqttHealth.Mqtt.Protocol;
+
+namespace MqttHealth.Broker.Tests.Security.Authentication;
+
+/// <summary>
+/// The real executable: <c>users add</c> run as a process (password on stdin), then the broker started without
+/// <c>--allow-anonymous</c>; and a corrupt users file stopping the start with exit code 2.
+/// </summary>
+public sealed class PasswordAuthenticationProcessTests
+{
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
+    private static readonly string[] LowIterations = ["--Broker:Security:PasswordIterations", "1000"];
+
+    [Fact]
+    public async Task UserAddedWithTheCli_ConnectsToTheRunningBroker_OthersAreRefused()
+    {
+        await using BrokerProcess broker = await BrokerProcess.StartAsync(new BrokerProcessOptions
+        {
+            AllowAnonymous = false,
+            InMemoryStorage = true,
+            TlsAndWebSocket = false,
+            ExtraArguments = LowIterations,
+            PrepareDataDirectory = dir =>
+            {
+                (int code, string output) = BrokerCli.Run("right-password\n", ["users", "add", "alice", "--role", "nurse", "--password-stdin", "--data", dir, .. LowIterations]);
+                Assert.True(code == BrokerExitCodes.Ok, output);
+            },
+        });
+        int port = broker.Ports.Mqtt;
+
+        foreach (var version in new[] { MqttProtocolVersion.V500, MqttProtocolVersion.V311 })
+        {
+            await using var good = await RawMqttConnection.ConnectedAsync(port, WithCredentials("ok-" + version, version, "alice", "right-password"));
+            ConnAckPacket wrong = await ConnectAndCloseAsync(port, WithCredentials("w-" + version, version, "alice", "wrong"));
+            ConnAckPacket unknown = await ConnectAndCloseAsync(port, WithCredentials("u-" + version, version, "nobody", "right-password"));
+            ConnAckPacket anonymous = await ConnectAndCloseAsync(port, RawMqttConnection.Connect("a-" + version, version));
+
+            Assert.Equal(ReasonCode.BadUserNameOrPassword, wrong.ReasonCode);
+            Assert.Equal(ReasonCode.BadUserNameOrPassword, unknown.ReasonCode);
+            Assert.Equal(wrong.Properties?.ReasonString, unknown.Properties?.ReasonString);
+            Assert.Equal(ReasonCode.NotAuthorized, anonymous.ReasonCode);
+        }
+
+        await broker.Output.WaitForLineContainingAsync("[5001]", ExitTimeout);
+        await broker.Output.WaitForLineContainingAsync("[5002]", ExitTimeout);
+        Assert.DoesNotContain(broker.Output.Lines, l => l.Contains("right-password", StringComparison.Ordinal)); // passwords are never logged
+    }
+
+    [Fact]
+    public async Task Start_CorruptUsersFile_ExitCode2NamingTheFile()
+    {
+        await using BrokerProcess broker = BrokerProcess.Launch(new BrokerProcessOptions
+        {
+            AllowAnonymous = false,
+            InMemoryStorage = true,
+            TlsAndWebSocket = false,
+            PrepareDataDirectory = dir => File.WriteAllText(Path.Combine(dir, "users.json"), "{ \"users\": [ {"),
+        });
+
+        int exitCode = await broker.WaitForExitAsync(ExitTimeout);
+
+        Assert.Equal(BrokerExitCodes.BadConfiguration, exitCode);
+        string expectedFile = Path.Combine(broker.DataDirectory, "users.json");
+        Assert.Contains(broker.Output.Lines, l => l.StartsWith("mqtthealth-broker: users file '", StringComparison.Ordinal) && l.Contains(expectedFile, StringComparison.Ordinal));
+    }
+
+    private static ConnectPacket WithCredentials(string clientId, MqttProtocolVersion version, string user, string password)
+    {
+        var connect = RawMqttConnection.Connect(clientId, version);
+        connect.UserName = user;
+        connect.Password = Encoding.UTF8.GetBytes(password);
+        return connect;
+    }
+
+    private static async Task<ConnAckPacket> ConnectAndCloseAsync(int port, ConnectPacket connect)
+    {
+        await using var client = await RawMqttConnection.OpenAsync(port, connect.ProtocolVersion);
+        ConnAckPacket connack = await client.ConnectAsync(connect);
+        await client.ExpectClosedAsync();
+        return connack;
+    }
+}
