@@ -14,23 +14,10 @@ namespace MqttHealth.Broker.Tests.Audit;
 /// </summary>
 public sealed class AuditTrailProcessTests
 {
-    private static readonly string[] LowIterations = ["--Broker:Security:PasswordIterations", "1000"];
-
     [Fact]
     public async Task Broker_RecordsAuthenticationConnectAndDisconnect_VerifyPassesAndExportHasNoSecret()
     {
-        await using BrokerProcess broker = await BrokerProcess.StartAsync(new BrokerProcessOptions
-        {
-            AllowAnonymous = false,
-            InMemoryStorage = true,
-            TlsAndWebSocket = false,
-            ExtraArguments = LowIterations,
-            PrepareDataDirectory = dir =>
-            {
-                (int code, string output) = BrokerCli.Run("s3cret-pass\n", ["users", "add", "alice", "--role", "nurse", "--password-stdin", "--data", dir, .. LowIterations]);
-                Assert.True(code == BrokerExitCodes.Ok, output);
-            },
-        });
+        await using BrokerProcess broker = await BrokerCli.StartWithUserAsync("alice", "s3cret-pass", "nurse");
         int port = broker.Ports.Mqtt;
 
         await using (var alice = await RawMqttConnection.ConnectedAsync(port, WithCredentials("station-1", "alice", "s3cret-pass")))

@@ -6,7 +6,31 @@ namespace MqttHealth.Broker.Tests.Infrastructure;
 /// <summary>The broker's tool verbs (<c>users</c>, <c>audit</c>, ...) run as the real executable, as an operator would.</summary>
 internal static class BrokerCli
 {
+    /// <summary>PBKDF2 iterations for tests: the default 600,000 would cost ~100 ms per CONNECT.</summary>
+    public static readonly string[] LowIterations = ["--Broker:Security:PasswordIterations", "1000"];
+
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The real broker without anonymous access (in-memory storage, TCP only, low PBKDF2 iterations), with one password
+    /// user added by <c>users add</c> before it starts.
+    /// </summary>
+    public static Task<BrokerProcess> StartWithUserAsync(string user, string password, string role) =>
+        BrokerProcess.StartAsync(new BrokerProcessOptions
+        {
+            AllowAnonymous = false,
+            InMemoryStorage = true,
+            TlsAndWebSocket = false,
+            ExtraArguments = LowIterations,
+            PrepareDataDirectory = dir =>
+            {
+                (int code, string output) = Run(password + "\n", ["users", "add", user, "--role", role, "--password-stdin", "--data", dir, .. LowIterations]);
+                if (code != 0)
+                {
+                    throw new InvalidOperationException($"users add exited with {code}: {output}");
+                }
+            },
+        });
 
     /// <summary>
     /// Runs <c>dotnet mqtthealth-broker.dll ARGS</c> with <paramref name="stdin"/> to completion and returns its exit code

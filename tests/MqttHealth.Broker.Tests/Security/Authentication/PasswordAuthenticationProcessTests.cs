@@ -14,23 +14,11 @@ namespace MqttHealth.Broker.Tests.Security.Authentication;
 public sealed class PasswordAuthenticationProcessTests
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
-    private static readonly string[] LowIterations = ["--Broker:Security:PasswordIterations", "1000"];
 
     [Fact]
     public async Task UserAddedWithTheCli_ConnectsToTheRunningBroker_OthersAreRefused()
     {
-        await using BrokerProcess broker = await BrokerProcess.StartAsync(new BrokerProcessOptions
-        {
-            AllowAnonymous = false,
-            InMemoryStorage = true,
-            TlsAndWebSocket = false,
-            ExtraArguments = LowIterations,
-            PrepareDataDirectory = dir =>
-            {
-                (int code, string output) = BrokerCli.Run("right-password\n", ["users", "add", "alice", "--role", "nurse", "--password-stdin", "--data", dir, .. LowIterations]);
-                Assert.True(code == BrokerExitCodes.Ok, output);
-            },
-        });
+        await using BrokerProcess broker = await BrokerCli.StartWithUserAsync("alice", "right-password", "nurse");
         int port = broker.Ports.Mqtt;
 
         foreach (var version in new[] { MqttProtocolVersion.V500, MqttProtocolVersion.V311 })
