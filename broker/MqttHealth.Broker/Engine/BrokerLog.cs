@@ -63,4 +63,19 @@ internal static partial class BrokerLog
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Shared subscription {ShareName}: a message unacknowledged by {FromClient} goes to {ToClient}")]
     public static partial void SharedRedelivered(ILogger logger, string fromClient, string toClient, string shareName);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "Topic policy {Path}: {Roles} roles, enforced at CONNECT (will), PUBLISH, SUBSCRIBE and delivery; default deny")]
+    public static partial void PolicyEnforced(ILogger logger, string path, int roles);
+
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Warning, Message = "NO TOPIC POLICY (Broker:Security:PolicyFile, or policy.json in the data directory): every accepted connection may publish and subscribe to every topic not starting with '$'")]
+    public static partial void NoPolicy(ILogger logger);
+
+    [LoggerMessage(EventId = 1023, Level = LogLevel.Warning, Message = "Topic policy {Path} reloaded as version {Version}: {Roles} roles; {Revoked} live subscriptions it no longer allows were removed")]
+    public static partial void PolicyReloaded(ILogger logger, string path, long version, int roles, int revoked);
+
+    [LoggerMessage(EventId = 1024, Level = LogLevel.Error, Message = "Topic policy {Path} changed but cannot be used; version {Version} stays in force: {Error}")]
+    public static partial void PolicyReloadRefused(ILogger logger, string path, long version, string error);
+
+    [LoggerMessage(EventId = 1025, Level = LogLevel.Error, Message = "An audit record ({Kind}) came after the audit trail was closed (shutdown)")]
+    public static partial void AuditClosed(ILogger logger, string kind);
 }

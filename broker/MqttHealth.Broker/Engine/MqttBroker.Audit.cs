@@ -1,3 +1,4 @@
+using System.Buffers;
 using MqttHealth.Broker.Audit;
 using MqttHealth.Broker.Security.Authentication;
 using MqttHealth.Mqtt.Packets;
@@ -28,9 +29,53 @@ public sealed partial class MqttBroker
                 break;
         }
 
+        await WritePendingAuditAsync(c).ConfigureAwait(false);
         if (accepted)
         {
             await _audit!.AppendAsync(new AuditRecord(now, AuditEventKind.Connect, c.Principal?.Name, clientId, remote, Detail: $"MQTT {(c.Version == Mqtt.Protocol.MqttProtocolVersion.V500 ? "5.0" : "3.1.1")}, {c.Principal?.Kind}")).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Queues a record for <paramref name="c"/>'s read loop to write after the current packet (under the lock).</summary>
+    private void AuditLocked(MqttConnection c, AuditEventKind kind, string? topic, ReadOnlySequence<byte> payload, string detail)
+    {
+        if (_audit is null)
+        {
+            return;
+        }
+
+        AuditPayloadHash? hash = null;
+        if (kind == AuditEventKind.PublishDenied)
+        {
+            // The hash of the payload as sent (ciphertext, for MqttHealth's envelope); the payload itself never.
+            hash = payload.IsSingleSegment ? AuditPayload.Sha256(payload.FirstSpan) : AuditPayload.Sha256(payload.ToArray());
+        }
+
+        (c.PendingAudit ??= []).Add(new AuditRecord(
+            _time.GetUtcNow(),
+            kind,
+            c.Principal?.Name,
+            c.ClientId,
+            c.Info.RemoteEndPoint?.ToString(),
+            topic,
+            kind == AuditEventKind.PublishDenied ? payload.Length : null,
+            hash,
+            detail));
+    }
+
+    /// <summary>Writes the records <see cref="AuditLocked"/> queued for <paramref name="c"/>, waiting while the trail's queue is full.</summary>
+    internal async ValueTask WritePendingAuditAsync(MqttConnection c)
+    {
+        List<AuditRecord>? pending = c.PendingAudit;
+        if (_audit is null || pending is null || pending.Count == 0)
+        {
+            return;
+        }
+
+        c.PendingAudit = null;
+        foreach (AuditRecord record in pending)
+        {
+            await _audit.AppendAsync(record).ConfigureAwait(false);
         }
     }
 

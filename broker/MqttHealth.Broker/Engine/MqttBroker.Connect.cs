@@ -135,6 +135,12 @@ public sealed partial class MqttBroker
             assigned = v5 ? clientId : null;
         }
 
+        c.ClientId = clientId;
+        if (!AuthorizeConnectLocked(c, connect))
+        {
+            return;
+        }
+
         uint requestedExpiry = v5 ? props?.SessionExpiryInterval ?? 0 : connect.CleanStart ? 0 : uint.MaxValue;
         uint expiry = Math.Min(requestedExpiry, _options.MaximumSessionExpiryInterval);
         ushort keepAlive = v5 && _options.ServerKeepAlive is { } serverKeepAlive ? serverKeepAlive : connect.KeepAlive;

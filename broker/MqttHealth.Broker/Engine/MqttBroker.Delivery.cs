@@ -264,6 +264,13 @@ public sealed partial class MqttBroker
     private void SendPublishLocked(MqttConnection c, Session session, Delivery delivery, bool dup)
     {
         var message = delivery.Message;
+        if (!MayReceiveLocked(c, message.Topic))
+        {
+            // Checked again at delivery: a subscription a reloaded policy no longer covers delivers nothing more.
+            DiscardDeliveryLocked(session, delivery, "not-authorized");
+            return;
+        }
+
         var packet = _scratchPublish;
         packet.Dup = dup && delivery.QoS != QualityOfService.AtMostOnce;
         packet.QoS = delivery.QoS;
@@ -326,21 +333,26 @@ public sealed partial class MqttBroker
                 c.OutboundAliases.Remove(message.Topic);
             }
 
-            _metrics.MessageDropped("too-large");
-            if (delivery.QoS != QualityOfService.AtMostOnce && session.Inflight.Remove(delivery.PacketId))
-            {
-                _metrics.QueuedChanged(-1);
-                if (session.IsDurable)
-                {
-                    _writer?.Enqueue(new DeleteDelivery(session.ClientId, delivery.Sequence));
-                }
-            }
-
+            DiscardDeliveryLocked(session, delivery, "too-large");
             return;
         }
 
         c.Send(packet);
         _metrics.MessageSent();
+    }
+
+    /// <summary>A delivery that will not be sent (too large, or no longer authorized): counted, and gone as if delivered.</summary>
+    private void DiscardDeliveryLocked(Session session, Delivery delivery, string reason)
+    {
+        _metrics.MessageDropped(reason);
+        if (delivery.QoS != QualityOfService.AtMostOnce && session.Inflight.Remove(delivery.PacketId))
+        {
+            _metrics.QueuedChanged(-1);
+            if (session.IsDurable)
+            {
+                _writer?.Enqueue(new DeleteDelivery(session.ClientId, delivery.Sequence));
+            }
+        }
     }
 
     private void OnPubAckLocked(Session session, ushort packetId)

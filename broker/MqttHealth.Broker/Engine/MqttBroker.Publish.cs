@@ -135,6 +135,11 @@ public sealed partial class MqttBroker
             return;
         }
 
+        if (RefusePublishLocked(c, session, view, topic))
+        {
+            return;
+        }
+
         var message = ToMessageLocked(c, view, topic);
         var ops = _writer is null ? null : new List<StoreOperation>();
         if (message.Retain)

@@ -27,6 +27,13 @@ public sealed partial class MqttBroker
         List<(SubscriptionEntry<Session> Entry, bool IsNew)>? retainedFor = null;
         foreach (var requested in subscribe.Subscriptions)
         {
+            if (!AuthorizeSubscriptionLocked(c, requested.TopicFilter))
+            {
+                // 5.0: 0x87 Not authorized; 3.1.1: 0x80 Failure [MQTT-3.9.3-2]. The filter is not subscribed.
+                reasons.Add(c.Version == MqttProtocolVersion.V500 ? ReasonCode.NotAuthorized : ReasonCode.UnspecifiedError);
+                continue;
+            }
+
             var granted = requested.MaximumQoS < _options.MaximumQoS ? requested.MaximumQoS : _options.MaximumQoS;
             var options = requested with { MaximumQoS = granted };
             var entry = ToEntry(session, requested.TopicFilter, options, subscriptionId);

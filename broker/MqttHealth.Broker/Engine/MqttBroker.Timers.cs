@@ -3,7 +3,7 @@ using MqttHealth.Mqtt.Protocol;
 
 namespace MqttHealth.Broker.Engine;
 
-/// <summary>The sweep, four times a second: keep alive, CONNECT timeout, will delay, session expiry.</summary>
+/// <summary>The sweep, four times a second: keep alive, CONNECT timeout, will delay, session expiry; once a second, the policy file.</summary>
 public sealed partial class MqttBroker
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(250);
@@ -16,6 +16,15 @@ public sealed partial class MqttBroker
 
     private void Sweep()
     {
+        try
+        {
+            CheckPolicyFile();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The file cannot be looked at just now (being replaced, permissions): the policy in force stays, the next sweep looks again.
+        }
+
         lock (_gate)
         {
             if (!_started || _stopping)

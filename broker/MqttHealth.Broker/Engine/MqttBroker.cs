@@ -6,6 +6,7 @@ using MqttHealth.Broker.Observability;
 using MqttHealth.Broker.Options;
 using MqttHealth.Broker.Routing;
 using MqttHealth.Broker.Security.Authentication;
+using MqttHealth.Broker.Security.Authorization;
 using MqttHealth.Broker.Storage;
 using MqttHealth.Mqtt.Packets;
 using MqttHealth.Mqtt.Protocol;
@@ -39,6 +40,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ConnectAuthenticator? _authenticator;
     private readonly AuditLog? _audit;
+    private readonly PolicyStore? _policy;
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly SubscriptionIndex<Session> _index = new();
     private readonly RetainedMessageIndex _retained = new();
@@ -52,9 +54,11 @@ public sealed partial class MqttBroker : IAsyncDisposable
 
     /// <remarks>
     /// The authenticator checks CONNECT credentials; without one, every CONNECT with credentials is refused (0x86 /
-    /// return code 4). The audit log, when given, receives the security events (see MqttBroker.Audit.cs).
+    /// return code 4). The audit log, when given, receives the security events (see MqttBroker.Audit.cs). The policy,
+    /// when given, decides every will, PUBLISH, SUBSCRIBE and delivery (MqttBroker.Authorization.cs); without one,
+    /// accepted connections may use every topic not starting with '$'.
     /// </remarks>
-    public MqttBroker(IOptions<BrokerOptions> options, IBrokerStore store, BrokerMetrics metrics, ILoggerFactory loggerFactory, TimeProvider timeProvider, ConnectAuthenticator? authenticator = null, AuditLog? audit = null)
+    public MqttBroker(IOptions<BrokerOptions> options, IBrokerStore store, BrokerMetrics metrics, ILoggerFactory loggerFactory, TimeProvider timeProvider, ConnectAuthenticator? authenticator = null, AuditLog? audit = null, PolicyStore? policy = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -66,6 +70,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         _time = timeProvider;
         _authenticator = authenticator;
         _audit = audit;
+        _policy = policy;
     }
 
     /// <summary>True once <see cref="Start"/> has loaded the stored state and until shutdown begins.</summary>
@@ -85,6 +90,16 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// <summary>Loads the stored state (throws <see cref="BrokerStoreException"/> on a corrupt database) and starts timers.</summary>
     public void Start()
     {
+        if (_policy is null)
+        {
+            BrokerLog.NoPolicy(_logger);
+        }
+        else
+        {
+            BrokerLog.PolicyEnforced(_logger, _policy.Current.Policy.Source, _policy.Current.Policy.Roles.Count);
+            RememberPolicyFile();
+        }
+
         var state = _store.Load();
         lock (_gate)
         {

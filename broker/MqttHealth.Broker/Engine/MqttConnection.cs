@@ -59,6 +59,19 @@ internal sealed class MqttConnection : IDisposable
     /// <summary>Who the connection acts for: set when its CONNECT is accepted (anonymous or authenticated), null before.</summary>
     public Security.Principal? Principal { get; set; }
 
+    /// <summary>The topic policy compiled for this principal and client id; null when the broker has no policy.</summary>
+    public Security.Authorization.CompiledPolicy? Policy { get; set; }
+
+    /// <summary>The <see cref="Security.Authorization.PolicySnapshot.Version"/> <see cref="Policy"/> was compiled from.</summary>
+    public long PolicyVersion { get; set; }
+
+    /// <summary>
+    /// Audit records the engine produced for this connection's own packets, under its lock; the read loop writes them
+    /// to the trail after the packet, outside the lock, waiting if the trail's queue is full (backpressure, no loss).
+    /// Only touched by this connection's read loop and the engine while it handles this connection's packets.
+    /// </summary>
+    public List<Audit.AuditRecord>? PendingAudit { get; set; }
+
     /// <summary>The Session Expiry Interval the CONNECT asked for (before any cap); DISCONNECT may not raise it from 0 [MQTT-3.14.2-2].</summary>
     public uint ConnectSessionExpiryInterval { get; set; }
 
@@ -247,6 +260,10 @@ internal sealed class MqttConnection : IDisposable
                     }
 
                     _broker.OnFrame(this, frame);
+                    if (PendingAudit is { Count: > 0 })
+                    {
+                        await _broker.WritePendingAuditAsync(this).ConfigureAwait(false);
+                    }
                 }
             }
             catch (MqttProtocolException ex)

@@ -10,6 +10,7 @@ using MqttHealth.Broker.Listeners;
 using MqttHealth.Broker.Observability;
 using MqttHealth.Broker.Options;
 using MqttHealth.Broker.Security.Authentication;
+using MqttHealth.Broker.Security.Authorization;
 using MqttHealth.Broker.Storage;
 
 namespace MqttHealth.Broker.Hosting;
@@ -95,13 +96,28 @@ public static class BrokerProgram
             return Fail(error, ex.Message);
         }
 
+        // The topic policy, when there is one: a file that cannot be read or parsed is a configuration error too.
+        PolicyStore? policy = null;
+        string? policyPath = options.Security.ResolvePolicyFile(options.DataDirectory);
+        if (policyPath is not null)
+        {
+            try
+            {
+                policy = PolicyStore.Load(policyPath);
+            }
+            catch (PolicyException ex)
+            {
+                return Fail(error, ex.Message);
+            }
+        }
+
         TlsListenerSettings? tls = null;
         if (options.TlsPort > 0 && !TlsListenerSettings.TryLoad(options, TimeProvider.System, out tls, out string? tlsError))
         {
             return Fail(error, tlsError!);
         }
 
-        ConfigureHost(builder, options, tls, users);
+        ConfigureHost(builder, options, tls, users, policy);
         WebApplication app;
         try
         {
@@ -121,7 +137,7 @@ public static class BrokerProgram
         return await RunAppAsync(app, tls, error).ConfigureAwait(false);
     }
 
-    private static void ConfigureHost(WebApplicationBuilder builder, BrokerOptions options, TlsListenerSettings? tls, UserStore users)
+    private static void ConfigureHost(WebApplicationBuilder builder, BrokerOptions options, TlsListenerSettings? tls, UserStore users, PolicyStore? policy)
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>
@@ -150,6 +166,11 @@ public static class BrokerProgram
         // The audit trail (audit.db in the data directory): opened with the engine, flushed and checkpointed when the
         // host is disposed, after every connection has ended.
         services.AddSingleton(sp => AuditLog.Open(options.DataDirectory, options.Audit, sp.GetRequiredService<ILogger<AuditLog>>(), sp.GetRequiredService<TimeProvider>()));
+        if (policy is not null)
+        {
+            services.AddSingleton(policy);
+        }
+
         services.AddSingleton<MqttBroker>();
         services.AddSingleton<BrokerStatus>();
         services.AddSingleton(_ => PrometheusTextExporter.ForMeters(BrokerMetrics.MeterName, "System.Runtime"));

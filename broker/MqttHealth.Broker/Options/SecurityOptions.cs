@@ -12,6 +12,28 @@ public sealed class SecurityOptions
     /// </summary>
     public int PasswordIterations { get; set; } = Security.Authentication.PasswordHasher.DefaultIterations;
 
+    /// <summary>
+    /// The topic authorization policy (docs/authorization.md). Default: <c>policy.json</c> in the data directory when that
+    /// file exists. Set, the file must exist. Without a policy, every accepted connection may use every topic except
+    /// those starting with <c>$</c> (which clients cannot publish to anyway), and the broker says so at start-up.
+    /// </summary>
+    public string? PolicyFile { get; set; }
+
+    /// <summary>The policy file to enforce with <paramref name="dataDirectory"/>, as a full path, or null when there is none.</summary>
+    public string? ResolvePolicyFile(string dataDirectory)
+    {
+        if (!string.IsNullOrWhiteSpace(PolicyFile))
+        {
+            return Path.GetFullPath(PolicyFile);
+        }
+
+        string candidate = Path.GetFullPath(Path.Combine(dataDirectory, DefaultPolicyFileName));
+        return File.Exists(candidate) ? candidate : null;
+    }
+
+    /// <summary>The policy file looked for in the data directory when <see cref="PolicyFile"/> is not set.</summary>
+    public const string DefaultPolicyFileName = "policy.json";
+
     /// <summary>The users file to use with <paramref name="dataDirectory"/>: <see cref="UsersFile"/> or <c>DIR/users.json</c>, as a full path.</summary>
     public string ResolveUsersFile(string dataDirectory) =>
         Path.GetFullPath(string.IsNullOrWhiteSpace(UsersFile) ? Path.Combine(dataDirectory, Security.Authentication.UserStore.DefaultFileName) : UsersFile);

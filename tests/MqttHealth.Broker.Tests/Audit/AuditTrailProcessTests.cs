@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using MqttHealth.Broker.Hosting;
 using MqttHealth.Broker.Testing;
@@ -20,7 +19,7 @@ public sealed class AuditTrailProcessTests
         await using BrokerProcess broker = await BrokerCli.StartWithUserAsync("alice", "s3cret-pass", "nurse");
         int port = broker.Ports.Mqtt;
 
-        await using (var alice = await RawMqttConnection.ConnectedAsync(port, WithCredentials("station-1", "alice", "s3cret-pass")))
+        await using (var alice = await RawMqttConnection.ConnectedAsync(port, RawMqttConnection.ConnectWithPassword("station-1", "alice", "s3cret-pass")))
         {
             await alice.SendAsync(new DisconnectPacket { ReasonCode = ReasonCode.NormalDisconnection });
             await alice.ExpectClosedAsync();
@@ -28,7 +27,7 @@ public sealed class AuditTrailProcessTests
 
         await using (var intruder = await RawMqttConnection.OpenAsync(port, MqttProtocolVersion.V500))
         {
-            ConnAckPacket refused = await intruder.ConnectAsync(WithCredentials("station-2", "alice", "guess"));
+            ConnAckPacket refused = await intruder.ConnectAsync(RawMqttConnection.ConnectWithPassword("station-2", "alice", "guess"));
             Assert.Equal(ReasonCode.BadUserNameOrPassword, refused.ReasonCode);
             await intruder.ExpectClosedAsync();
         }
@@ -55,13 +54,5 @@ public sealed class AuditTrailProcessTests
             records.Where(r => r.ClientId == "station-1").Select(r => (r.Kind, r.Principal)));
         Assert.Equal([("AuthenticationFailed", "alice")], records.Where(r => r.ClientId == "station-2").Select(r => (r.Kind, r.Principal)));
         Assert.Equal(4, records.Count);
-    }
-
-    private static ConnectPacket WithCredentials(string clientId, string user, string password)
-    {
-        var connect = RawMqttConnection.Connect(clientId, MqttProtocolVersion.V500);
-        connect.UserName = user;
-        connect.Password = Encoding.UTF8.GetBytes(password);
-        return connect;
     }
 }

@@ -13,9 +13,9 @@ internal static class BrokerCli
 
     /// <summary>
     /// The real broker without anonymous access (in-memory storage, TCP only, low PBKDF2 iterations), with one password
-    /// user added by <c>users add</c> before it starts.
+    /// user added by <c>users add</c> before it starts, and whatever <paramref name="prepare"/> puts in the data directory.
     /// </summary>
-    public static Task<BrokerProcess> StartWithUserAsync(string user, string password, string role) =>
+    public static Task<BrokerProcess> StartWithUserAsync(string user, string password, string role, Action<string>? prepare = null) =>
         BrokerProcess.StartAsync(new BrokerProcessOptions
         {
             AllowAnonymous = false,
@@ -29,6 +29,8 @@ internal static class BrokerCli
                 {
                     throw new InvalidOperationException($"users add exited with {code}: {output}");
                 }
+
+                prepare?.Invoke(dir);
             },
         });
 

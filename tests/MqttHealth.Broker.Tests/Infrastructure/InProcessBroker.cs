@@ -2,10 +2,12 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
+using MqttHealth.Broker.Audit;
 using MqttHealth.Broker.Engine;
 using MqttHealth.Broker.Observability;
 using MqttHealth.Broker.Options;
 using MqttHealth.Broker.Security.Authentication;
+using MqttHealth.Broker.Security.Authorization;
 using MqttHealth.Broker.Storage;
 
 namespace MqttHealth.Broker.Tests.Infrastructure;
@@ -41,9 +43,10 @@ public sealed class InProcessBroker : IAsyncDisposable
 
     /// <summary>
     /// Starts an engine with <paramref name="configure"/>d options (anonymous allowed) over <paramref name="store"/> (in-memory when null),
-    /// checking CONNECT credentials with <paramref name="authenticator"/> (none: every CONNECT with credentials is refused).
+    /// checking CONNECT credentials with <paramref name="authenticator"/> (none: every CONNECT with credentials is refused),
+    /// enforcing <paramref name="policy"/> (none: every topic but '$' ones) and writing security events to <paramref name="audit"/>.
     /// </summary>
-    public static InProcessBroker Start(Action<BrokerOptions>? configure = null, IBrokerStore? store = null, TimeProvider? time = null, int port = 0, ConnectAuthenticator? authenticator = null)
+    public static InProcessBroker Start(Action<BrokerOptions>? configure = null, IBrokerStore? store = null, TimeProvider? time = null, int port = 0, ConnectAuthenticator? authenticator = null, PolicyStore? policy = null, AuditLog? audit = null)
     {
         var options = new BrokerOptions { AllowAnonymous = true };
         configure?.Invoke(options);
@@ -54,7 +57,9 @@ public sealed class InProcessBroker : IAsyncDisposable
             metrics,
             NullLoggerFactory.Instance,
             time ?? TimeProvider.System,
-            authenticator);
+            authenticator,
+            audit,
+            policy);
         broker.Start();
         var listener = new TcpListener(IPAddress.Loopback, port);
         listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);

@@ -77,6 +77,15 @@ public sealed class RawMqttConnection : IAsyncDisposable
     }
 
     /// <summary>A CONNECT with the given id; keep alive off unless set, so the broker never times a test out.</summary>
+    /// <summary>A CONNECT (clean start) with a user name and password.</summary>
+    public static ConnectPacket ConnectWithPassword(string clientId, string user, string password, MqttProtocolVersion version = MqttProtocolVersion.V500)
+    {
+        ConnectPacket connect = Connect(clientId, version);
+        connect.UserName = user;
+        connect.Password = System.Text.Encoding.UTF8.GetBytes(password);
+        return connect;
+    }
+
     public static ConnectPacket Connect(
         string clientId,
         MqttProtocolVersion version = MqttProtocolVersion.V500,

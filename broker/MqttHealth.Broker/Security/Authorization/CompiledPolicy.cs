@@ -95,6 +95,34 @@ public sealed class CompiledPolicy
     }
 
     /// <summary>
+    /// Decides whether a message on a Topic Name may be delivered to this principal: the check at delivery, so that a
+    /// subscription the policy no longer covers (after a reload) delivers nothing more. For one concrete topic,
+    /// "every topic the filter can match" is that topic, so this is <see cref="AuthorizeSubscribe"/> of the topic
+    /// itself, decided by matching; allocates nothing.
+    /// </summary>
+    public AuthorizationDecision AuthorizeReceive(ReadOnlySpan<char> topic)
+    {
+        if (topic.IsEmpty || topic.IndexOfAny('+', '#', '\0') >= 0)
+        {
+            return AuthorizationDecision.Deny(AuthorizationDecision.InvalidTopicRule);
+        }
+
+        if (topic[0] == '$')
+        {
+            return DollarTopic();
+        }
+
+        string? deny = FirstMatch(_denySubscribe, topic);
+        if (deny is not null)
+        {
+            return AuthorizationDecision.Deny(deny);
+        }
+
+        string? allow = FirstMatch(_allowSubscribe, topic);
+        return allow is null ? AuthorizationDecision.Deny(AuthorizationDecision.DefaultDenyRule) : AuthorizationDecision.Allow(allow);
+    }
+
+    /// <summary>
     /// Decides a SUBSCRIBE: allowed only if one allow pattern contains the whole filter and no deny pattern
     /// overlaps it (some topic matches both). A filter covered only by several allow patterns together is
     /// refused (see docs/authorization.md). A Shared Subscription is decided on its inner filter.

@@ -1,4 +1,3 @@
-using System.Text;
 using MqttHealth.Broker.Hosting;
 using MqttHealth.Broker.Testing;
 using MqttHealth.Broker.Tests.Infrastructure;
@@ -23,9 +22,9 @@ public sealed class PasswordAuthenticationProcessTests
 
         foreach (var version in new[] { MqttProtocolVersion.V500, MqttProtocolVersion.V311 })
         {
-            await using var good = await RawMqttConnection.ConnectedAsync(port, WithCredentials("ok-" + version, version, "alice", "right-password"));
-            ConnAckPacket wrong = await ConnectAndCloseAsync(port, WithCredentials("w-" + version, version, "alice", "wrong"));
-            ConnAckPacket unknown = await ConnectAndCloseAsync(port, WithCredentials("u-" + version, version, "nobody", "right-password"));
+            await using var good = await RawMqttConnection.ConnectedAsync(port, RawMqttConnection.ConnectWithPassword("ok-" + version, "alice", "right-password", version));
+            ConnAckPacket wrong = await ConnectAndCloseAsync(port, RawMqttConnection.ConnectWithPassword("w-" + version, "alice", "wrong", version));
+            ConnAckPacket unknown = await ConnectAndCloseAsync(port, RawMqttConnection.ConnectWithPassword("u-" + version, "nobody", "right-password", version));
             ConnAckPacket anonymous = await ConnectAndCloseAsync(port, RawMqttConnection.Connect("a-" + version, version));
 
             Assert.Equal(ReasonCode.BadUserNameOrPassword, wrong.ReasonCode);
@@ -55,14 +54,6 @@ public sealed class PasswordAuthenticationProcessTests
         Assert.Equal(BrokerExitCodes.BadConfiguration, exitCode);
         string expectedFile = Path.Combine(broker.DataDirectory, "users.json");
         Assert.Contains(broker.Output.Lines, l => l.StartsWith("mqtthealth-broker: users file '", StringComparison.Ordinal) && l.Contains(expectedFile, StringComparison.Ordinal));
-    }
-
-    private static ConnectPacket WithCredentials(string clientId, MqttProtocolVersion version, string user, string password)
-    {
-        var connect = RawMqttConnection.Connect(clientId, version);
-        connect.UserName = user;
-        connect.Password = Encoding.UTF8.GetBytes(password);
-        return connect;
     }
 
     private static async Task<ConnAckPacket> ConnectAndCloseAsync(int port, ConnectPacket connect)

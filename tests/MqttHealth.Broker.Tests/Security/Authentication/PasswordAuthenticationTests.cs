@@ -49,7 +49,7 @@ public sealed class PasswordAuthenticationTests : IAsyncLifetime, IDisposable
     {
         await using var client = await RawMqttConnection.OpenAsync(Broker.Port, version);
 
-        ConnAckPacket connack = await client.ConnectAsync(WithCredentials("c1", version, "alice", "right-password"));
+        ConnAckPacket connack = await client.ConnectAsync(RawMqttConnection.ConnectWithPassword("c1", "alice", "right-password", version));
 
         Assert.Equal(ReasonCode.Success, connack.ReasonCode);
         await client.SendAsync(PingReqPacket.Instance);
@@ -61,8 +61,8 @@ public sealed class PasswordAuthenticationTests : IAsyncLifetime, IDisposable
     [InlineData(MqttProtocolVersion.V311)]
     public async Task Connect_WrongPasswordOrUnknownUser_SameRefusal(MqttProtocolVersion version)
     {
-        ConnAckPacket wrongPassword = await RefusedAsync(WithCredentials("c2", version, "alice", "wrong-password"));
-        ConnAckPacket unknownUser = await RefusedAsync(WithCredentials("c3", version, "mallory", "right-password"));
+        ConnAckPacket wrongPassword = await RefusedAsync(RawMqttConnection.ConnectWithPassword("c2", "alice", "wrong-password", version));
+        ConnAckPacket unknownUser = await RefusedAsync(RawMqttConnection.ConnectWithPassword("c3", "mallory", "right-password", version));
 
         // 0x86 Bad User Name or Password; on 3.1.1 the codec carries it as return code 4.
         Assert.Equal(ReasonCode.BadUserNameOrPassword, wrongPassword.ReasonCode);
@@ -75,7 +75,7 @@ public sealed class PasswordAuthenticationTests : IAsyncLifetime, IDisposable
     public async Task Connect_V311WrongPassword_ReturnCode4OnTheWire()
     {
         await using var client = await RawMqttConnection.OpenAsync(Broker.Port, MqttProtocolVersion.V311);
-        await client.SendAsync(WithCredentials("c4", MqttProtocolVersion.V311, "alice", "nope"));
+        await client.SendAsync(RawMqttConnection.ConnectWithPassword("c4", "alice", "nope", MqttProtocolVersion.V311));
 
         byte[]? connack = await client.ReadRawAsync();
 
@@ -112,7 +112,7 @@ public sealed class PasswordAuthenticationTests : IAsyncLifetime, IDisposable
         await StartAsync(allowAnonymous: true);
 
         await using var anonymous = await RawMqttConnection.ConnectedAsync(Broker.Port, RawMqttConnection.Connect("c7"));
-        ConnAckPacket refused = await RefusedAsync(WithCredentials("c8", MqttProtocolVersion.V500, "alice", "wrong-password"));
+        ConnAckPacket refused = await RefusedAsync(RawMqttConnection.ConnectWithPassword("c8", "alice", "wrong-password", MqttProtocolVersion.V500));
 
         Assert.Equal(ReasonCode.BadUserNameOrPassword, refused.ReasonCode);
     }
@@ -122,7 +122,7 @@ public sealed class PasswordAuthenticationTests : IAsyncLifetime, IDisposable
     {
         AddUser("bob", "bobs-password");
 
-        await using var client = await RawMqttConnection.ConnectedAsync(Broker.Port, WithCredentials("c9", MqttProtocolVersion.V500, "bob", "bobs-password"));
+        await using var client = await RawMqttConnection.ConnectedAsync(Broker.Port, RawMqttConnection.ConnectWithPassword("c9", "bob", "bobs-password", MqttProtocolVersion.V500));
 
         Assert.Equal(ReasonCode.Success, client.LastConnAck!.ReasonCode);
     }
@@ -131,25 +131,17 @@ public sealed class PasswordAuthenticationTests : IAsyncLifetime, IDisposable
     public async Task Connect_PublishSentRightBehindConnect_IsHandledAfterTheCheck()
     {
         // CONNECT and PUBLISH in one write: the PUBLISH waits in the buffer while the password is checked.
-        await using var subscriber = await RawMqttConnection.ConnectedAsync(Broker.Port, WithCredentials("sub", MqttProtocolVersion.V500, "alice", "right-password"));
+        await using var subscriber = await RawMqttConnection.ConnectedAsync(Broker.Port, RawMqttConnection.ConnectWithPassword("sub", "alice", "right-password", MqttProtocolVersion.V500));
         await subscriber.SubscribeAsync("mh/v1/pipelined", QualityOfService.AtMostOnce);
         await using var publisher = await RawMqttConnection.OpenAsync(Broker.Port);
         var bytes = new System.Buffers.ArrayBufferWriter<byte>();
-        Mqtt.Codec.MqttPacketEncoder.Encode(WithCredentials("pub", MqttProtocolVersion.V500, "alice", "right-password"), MqttProtocolVersion.V500, bytes);
+        Mqtt.Codec.MqttPacketEncoder.Encode(RawMqttConnection.ConnectWithPassword("pub", "alice", "right-password", MqttProtocolVersion.V500), MqttProtocolVersion.V500, bytes);
         Mqtt.Codec.MqttPacketEncoder.Encode(new PublishPacket { Topic = "mh/v1/pipelined", Payload = "x"u8.ToArray() }, MqttProtocolVersion.V500, bytes);
 
         await publisher.SendRawAsync(bytes.WrittenMemory);
 
         Assert.Equal(ReasonCode.Success, (await publisher.ExpectAsync<ConnAckPacket>()).ReasonCode);
         Assert.Equal("mh/v1/pipelined", (await subscriber.ExpectPublishAsync()).Topic);
-    }
-
-    private static ConnectPacket WithCredentials(string clientId, MqttProtocolVersion version, string user, string password)
-    {
-        var connect = RawMqttConnection.Connect(clientId, version);
-        connect.UserName = user;
-        connect.Password = Encoding.UTF8.GetBytes(password);
-        return connect;
     }
 
     private async Task<ConnAckPacket> RefusedAsync(ConnectPacket connect)

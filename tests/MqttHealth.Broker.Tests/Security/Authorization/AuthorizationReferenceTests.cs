@@ -54,6 +54,17 @@ public class AuthorizationReferenceTests
                             $"policy: {ToJson(rules)}\ncompiled:\n{string.Join("\n", compiled.Describe())}");
                     }
 
+                    if (action != "subscribe" && target.Length > 0 && target.IndexOfAny(['+', '#', '\0']) < 0 && !target.StartsWith("$share/", StringComparison.Ordinal))
+                    {
+                        // The check at delivery: receiving on a Topic Name is subscribing to exactly that topic. (A Topic
+                        // Name "$share/g/a" is a '$' topic; only as a filter is it a shared subscription, so it is left out.)
+                        (bool receive, HashSet<string> receiveRules) = reference.Decide(rules, "admin", subject, "subscribe", target);
+                        AuthorizationDecision receiveActual = compiled.AuthorizeReceive(target);
+                        Assert.True(
+                            receiveActual.Allowed == receive && receiveRules.Contains(receiveActual.Rule),
+                            $"seed {seed}, policy {p}, subject {s}, case {c}: receive \"{Show(target)}\": engine {receiveActual}, reference {(receive ? "allowed" : "denied")} by one of [{string.Join("; ", receiveRules)}]\npolicy: {ToJson(rules)}");
+                    }
+
                     cases++;
                     allowed += expected ? 1 : 0;
                     deniedByRule += !expected && expectedRules.Any(r => r.StartsWith("role ", StringComparison.Ordinal)) ? 1 : 0;
