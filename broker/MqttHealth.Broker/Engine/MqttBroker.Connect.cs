@@ -158,6 +158,16 @@ public sealed partial class MqttBroker
             c.WillExpiryInterval = will.Properties?.MessageExpiryInterval;
         }
 
+        string owner = $"{c.Principal!.Kind}:{c.Principal.Name}";
+        if (_sessions.TryGetValue(clientId, out var claimed) && claimed.Owner is { } existingOwner && existingOwner != owner)
+        {
+            // A client id is an identity too: another principal taking it over would inherit the session's subscriptions
+            // and queued messages (and disconnect its owner). Refused, and the same answer as any authorization refusal.
+            AuditLocked(c, Audit.AuditEventKind.AuthenticationFailed, topic: null, System.Buffers.ReadOnlySequence<byte>.Empty, $"client id '{clientId}' belongs to another principal");
+            RefuseConnect(c, ReasonCode.NotAuthorized, "not authorized");
+            return;
+        }
+
         var ops = new List<StoreOperation>();
         bool sessionPresent = false;
         if (_sessions.TryGetValue(clientId, out var session))
@@ -205,6 +215,7 @@ public sealed partial class MqttBroker
         session.ExpiryInterval = expiry;
         session.IsDurable = _writer is not null && expiry > 0;
         session.Connection = c;
+        session.Owner = owner;
         session.DisconnectedAtUnixMs = null;
         c.Session = session;
         if (session.IsDurable)

@@ -15,6 +15,12 @@ internal sealed class Session
         ClientId = clientId;
     }
 
+    /// <summary>
+    /// The principal the session belongs to (<c>kind:name</c>), set by every accepted CONNECT; another principal may not
+    /// take the client id over. Null for a session restored from storage until its first connection (not stored yet).
+    /// </summary>
+    public string? Owner { get; set; }
+
     public string ClientId { get; }
 
     public MqttProtocolVersion ProtocolVersion { get; set; } = MqttProtocolVersion.V500;

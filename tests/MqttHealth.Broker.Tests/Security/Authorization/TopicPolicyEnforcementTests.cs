@@ -162,6 +162,23 @@ public sealed class TopicPolicyEnforcementTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task ClientIdOfAnotherPrincipal_IsNotTakenOver_ButItsOwnerMayTakeItOver()
+    {
+        await using var owner = await ConnectAsync("dev42", "bedside-7", MqttProtocolVersion.V500);
+
+        await using var other = await RawMqttConnection.OpenAsync(Port, MqttProtocolVersion.V500);
+        ConnAckPacket refused = await other.ConnectAsync(RawMqttConnection.ConnectWithPassword("bedside-7", "station-u1", "pw"));
+        Assert.Equal(ReasonCode.NotAuthorized, refused.ReasonCode);
+        await owner.SendAsync(PingReqPacket.Instance);
+        await owner.ExpectAsync<PingRespPacket>(); // untouched
+
+        await using var again = await RawMqttConnection.OpenAsync(Port, MqttProtocolVersion.V500);
+        ConnAckPacket accepted = await again.ConnectAsync(RawMqttConnection.ConnectWithPassword("bedside-7", "dev42", "pw"));
+        Assert.Equal(ReasonCode.Success, accepted.ReasonCode);
+        await owner.ExpectDisconnectAndCloseAsync(ReasonCode.SessionTakenOver);
+    }
+
+    [Fact]
     public async Task Refusals_AreInTheAuditTrail_WithTheRuleAndThePayloadHashButNotThePayload()
     {
         await using (var device = await ConnectAsync("dev42", "dev42-audit", MqttProtocolVersion.V500))
