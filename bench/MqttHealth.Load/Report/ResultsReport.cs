@@ -233,7 +233,7 @@ internal sealed class ResultsReport(
 
         Line("### Idle connections");
         Line();
-        Line("MQTT 5.0 connections (clean start, keep alive 0) from raw sockets bound to several loopback source addresses (127.0.R.2 upwards, at most 5,000 per address, so the ephemeral ports of one address do not run out), each CONNECT answered with a successful CONNACK, then left idle. A fresh broker per measurement. Per connection: (RSS once all are connected and RSS has settled - RSS before the first, settled too) / connections established. Setup rate: connections established per second, 64 handshakes at a time. A count that needs more file descriptors than the broker may open (its hard limit, `ulimit -Hn`) is measured at the most that fit, and the note says so.");
+        Line(string.Create(Invariant, $"MQTT 5.0 connections (clean start, keep alive 0) from raw sockets bound to several loopback source addresses (127.0.R.2 upwards, at most {IdleConnectionBench.ConnectionsPerAddress:N0} per address, under the per-address connection limit and the ephemeral ports of one address), each CONNECT answered with a successful CONNACK, then left idle. A fresh broker per measurement. Per connection: (RSS once all are connected and RSS has settled - RSS before the first, settled too) / connections established. Setup rate: connections established per second, 64 handshakes at a time. A count that needs more file descriptors than the broker may open (its hard limit, `ulimit -Hn`) is measured at the most that fit, and the note says so."));
         Line();
         Line("| Broker | Requested | Established | RSS before | RSS after | Per connection | Setup rate | Note |");
         Line("|---|---:|---:|---:|---:|---:|---:|---|");

@@ -106,6 +106,10 @@ public sealed partial class MqttBroker
         }
 
         c.Principal = auth.Principal ?? Security.Principal.Anonymous;
+        if (!WithinConnectionLimitsLocked(c))
+        {
+            return;
+        }
 
         if (connect.Will is { } requestedWill && requestedWill.QoS > _options.MaximumQoS)
         {
@@ -257,6 +261,7 @@ public sealed partial class MqttBroker
 
         _metrics.ClientConnected();
         c.Counted = true;
+        CountConnectedLocked(c);
         BrokerLog.ClientConnected(_logger, clientId, c.Info.ConnectionId, c.Info.Transport, v5 ? "5.0" : "3.1.1", connect.CleanStart, sessionPresent, keepAlive, expiry);
         AfterDurableLocked(c, ops, () =>
         {
@@ -355,6 +360,7 @@ public sealed partial class MqttBroker
             if (c.Counted)
             {
                 c.Counted = false;
+                UncountConnectedLocked(c);
                 _metrics.ClientDisconnected();
             }
 

@@ -135,6 +135,14 @@ public sealed partial class MqttBroker
             return;
         }
 
+        if (ExceedsTopicLimits(topic))
+        {
+            // Broker:Limits: 5.0 says why (0x90); 3.1.1 cannot, so the message is acknowledged and dropped.
+            _metrics.MessageDropped("topic-limit");
+            AcknowledgeLocked(c, session, qos, view.PacketId, c.Version == MqttProtocolVersion.V500 ? ReasonCode.TopicNameInvalid : ReasonCode.Success, ops: null, routed: null);
+            return;
+        }
+
         if (RefusePublishLocked(c, session, view, topic))
         {
             return;

@@ -27,6 +27,14 @@ public sealed partial class MqttBroker
         List<(SubscriptionEntry<Session> Entry, bool IsNew)>? retainedFor = null;
         foreach (var requested in subscribe.Subscriptions)
         {
+            if (ExceedsTopicLimits(requested.TopicFilter) || AtSubscriptionLimit(session, requested.TopicFilter))
+            {
+                // Broker:Limits. 5.0: 0x8F Topic Filter invalid or 0x97 Quota exceeded; 3.1.1: 0x80 Failure.
+                ReasonCode limit = ExceedsTopicLimits(requested.TopicFilter) ? ReasonCode.TopicFilterInvalid : ReasonCode.QuotaExceeded;
+                reasons.Add(c.Version == MqttProtocolVersion.V500 ? limit : ReasonCode.UnspecifiedError);
+                continue;
+            }
+
             if (!AuthorizeSubscriptionLocked(c, requested.TopicFilter))
             {
                 // 5.0: 0x87 Not authorized; 3.1.1: 0x80 Failure [MQTT-3.9.3-2]. The filter is not subscribed.

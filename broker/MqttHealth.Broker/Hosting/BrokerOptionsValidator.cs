@@ -48,6 +48,11 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             errors.Add($"Broker:Security:PasswordIterations must be between 1 and {Security.Authentication.PasswordHasher.MaximumIterations}, not {options.Security?.PasswordIterations}");
         }
 
+        if (options.Security is { } security && (security.AuthFailureBackoffBase < TimeSpan.Zero || security.AuthFailureBackoffMax < security.AuthFailureBackoffBase))
+        {
+            errors.Add($"Broker:Security:AuthFailureBackoffBase must be 0 or more and Broker:Security:AuthFailureBackoffMax at least as long, not {security.AuthFailureBackoffBase} and {security.AuthFailureBackoffMax}");
+        }
+
         if (options.MaximumPacketSize is < 16 or > LargestMqttPacket)
         {
             errors.Add($"{BrokerConfiguration.Describe("Broker:MaximumPacketSize")} must be between 16 and {LargestMqttPacket} bytes, not {options.MaximumPacketSize}");
@@ -57,6 +62,21 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         {
             // MQTT 5.0 §3.2.2.3.3: a Receive Maximum of 0 is a Protocol Error.
             errors.Add("Broker:ReceiveMaximum must be at least 1");
+        }
+
+        foreach ((string key, int value) in new[]
+        {
+            ("Broker:Limits:MaxConnections", options.Limits.MaxConnections),
+            ("Broker:Limits:MaxConnectionsPerAddress", options.Limits.MaxConnectionsPerAddress),
+            ("Broker:Limits:MaxSubscriptionsPerClient", options.Limits.MaxSubscriptionsPerClient),
+            ("Broker:Limits:MaxTopicLength", options.Limits.MaxTopicLength),
+            ("Broker:Limits:MaxTopicLevels", options.Limits.MaxTopicLevels),
+        })
+        {
+            if (value < 0)
+            {
+                errors.Add($"{BrokerConfiguration.Describe(key)} must be 0 (no limit) or more, not {value}");
+            }
         }
 
         if (options.MaxQueuedMessages < 1)

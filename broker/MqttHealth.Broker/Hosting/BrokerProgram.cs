@@ -162,7 +162,11 @@ public static class BrokerProgram
         services.AddSingleton(sp => new BrokerMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton(sp => BrokerStoreFactory.Create(sp.GetRequiredService<IOptions<BrokerOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(users);
-        services.AddSingleton(sp => new ConnectAuthenticator(users, new PasswordHasher(options.Security.PasswordIterations), sp.GetRequiredService<ILogger<ConnectAuthenticator>>()));
+        services.AddSingleton(sp => new ConnectAuthenticator(
+            users,
+            new PasswordHasher(options.Security.PasswordIterations),
+            sp.GetRequiredService<ILogger<ConnectAuthenticator>>(),
+            backoff: new AuthFailureBackoff(options.Security.AuthFailureBackoffBase, options.Security.AuthFailureBackoffMax, sp.GetRequiredService<TimeProvider>())));
         // The audit trail (audit.db in the data directory): opened with the engine, flushed and checkpointed when the
         // host is disposed, after every connection has ended.
         services.AddSingleton(sp => AuditLog.Open(options.DataDirectory, options.Audit, sp.GetRequiredService<ILogger<AuditLog>>(), sp.GetRequiredService<TimeProvider>()));

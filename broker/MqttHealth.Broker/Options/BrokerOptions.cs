@@ -76,4 +76,7 @@ public sealed class BrokerOptions
 
     /// <summary>How often $SYS/broker/... topics are published; 0 turns them off.</summary>
     public int SysIntervalSeconds { get; set; } = 10;
+
+    /// <summary>Abuse limits: connections in all and per address, subscriptions per client, topic length and levels.</summary>
+    public LimitsOptions Limits { get; set; } = new();
 }

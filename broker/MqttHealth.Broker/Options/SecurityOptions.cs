@@ -13,6 +13,17 @@ public sealed class SecurityOptions
     public int PasswordIterations { get; set; } = Security.Authentication.PasswordHasher.DefaultIterations;
 
     /// <summary>
+    /// The back-off after a failed password check, per user name and per source address: the delay is
+    /// <c>min(AuthFailureBackoffBase × 2^(failures−1), AuthFailureBackoffMax)</c>, and a key with no failure for 15 minutes
+    /// is forgotten (<see cref="Security.Authentication.AuthFailureBackoff"/>). Default 1 s; <c>00:00:00</c> turns the
+    /// back-off off.
+    /// </summary>
+    public TimeSpan AuthFailureBackoffBase { get; set; } = Security.Authentication.AuthFailureBackoff.DefaultBase;
+
+    /// <summary>The longest authentication failure back-off; at least <see cref="AuthFailureBackoffBase"/>. Default 5 minutes.</summary>
+    public TimeSpan AuthFailureBackoffMax { get; set; } = Security.Authentication.AuthFailureBackoff.DefaultMaximum;
+
+    /// <summary>
     /// The topic authorization policy (docs/authorization.md). Default: <c>policy.json</c> in the data directory when that
     /// file exists. Set, the file must exist. Without a policy, every accepted connection may use every topic except
     /// those starting with <c>$</c> (which clients cannot publish to anyway), and the broker says so at start-up.

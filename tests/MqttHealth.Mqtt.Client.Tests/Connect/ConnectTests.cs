@@ -106,11 +106,14 @@ public sealed class ConnectTests : IClassFixture<MosquittoFixture>
         await client.ConnectAsync().WaitAsync(TestClients.Timeout);
 
         await client.DisconnectAsync(ReasonCode.DisconnectWithWillMessage);
-        MqttApplicationMessage will = await watcher.ReceivedMessages.ReadAsync();
+        MqttApplicationMessage will = await watcher.ReceivedMessages.ReadAsync().AsTask().WaitAsync(TestClients.Timeout);
 
         var connect = (ConnectPacket)proxy.Packets[0].Decode(MqttProtocolVersion.V500);
         Assert.Equal(1u, connect.Will!.Properties!.WillDelayInterval);
-        var disconnect = (DisconnectPacket)proxy.Packets.Single(p => p.Type == MqttPacketType.Disconnect).Decode(MqttProtocolVersion.V500);
+
+        // The proxy records a packet after forwarding it, so the will can arrive before the DISCONNECT is in its list.
+        ProxiedPacket disconnectPacket = await proxy.WaitForPacketAsync(p => p.Type == MqttPacketType.Disconnect, TestClients.Timeout);
+        var disconnect = (DisconnectPacket)disconnectPacket.Decode(MqttProtocolVersion.V500);
         Assert.Equal(ReasonCode.DisconnectWithWillMessage, disconnect.ReasonCode);
         Assert.Equal("bye", TestClients.Text(will));
         Assert.Equal("text/plain", will.Properties?.ContentType);

@@ -20,4 +20,7 @@ internal static partial class AuthenticationLog
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "Password authentication: {Count} users from {Path}; new hashes use {Iterations} PBKDF2 iterations")]
     public static partial void UsersLoaded(ILogger logger, string path, int count, int iterations);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Connection {ConnectionId} from {Remote}: authentication refused without a check for user {UserName}: {Key} is backing off after failures for another {Remaining}")]
+    public static partial void BackingOff(ILogger logger, string connectionId, System.Net.EndPoint? remote, string userName, string key, TimeSpan remaining);
 }

@@ -15,6 +15,14 @@ namespace MqttHealth.Broker.Security.Authentication;
 /// <para>An unknown user is checked against a dummy hash made with the configured iteration count, so the time a
 /// refusal takes does not reveal whether the user exists. Every failure looks the same to the client; the log says
 /// which it was.</para>
+/// <para>A failed check starts a back-off for the user name and the source address (<see cref="AuthFailureBackoff"/>);
+/// while either backs off, an attempt is refused with the same <see cref="AuthenticationResult.Failed"/> without
+/// running PBKDF2 (log event 5006). The refusal is immediate: matching the time of a real check would cost the CPU
+/// the back-off is there to save, or hold the connection open, and the speed reveals only that the key is backing
+/// off, not whether the password or the user was right. The back-off is checked before waiting for a turn and
+/// again once the turn has come, so a burst of parallel guesses queued behind the gate is refused after the first
+/// failure instead of each running a check; at most <see cref="MaximumConcurrentChecks"/> guesses for one key can
+/// be in flight before a failure is recorded.</para>
 /// </remarks>
 public sealed class ConnectAuthenticator : IDisposable
 {
@@ -22,21 +30,41 @@ public sealed class ConnectAuthenticator : IDisposable
     private readonly string _dummyHash;
     private readonly SemaphoreSlim _slots;
     private readonly ILogger _logger;
+    private readonly PasswordVerifier _verify;
 
-    public ConnectAuthenticator(UserStore users, PasswordHasher hasher, ILogger<ConnectAuthenticator> logger, int maximumConcurrentChecks = 0)
+    /// <param name="users">The users file.</param>
+    /// <param name="hasher">Makes the dummy hash for unknown users with the configured iteration count.</param>
+    /// <param name="logger">Authentication events, 5001-5099.</param>
+    /// <param name="maximumConcurrentChecks">PBKDF2 checks at once; one per core when 0.</param>
+    /// <param name="backoff">The failure back-off; <see cref="AuthFailureBackoff.Default"/> (system clock) when null.</param>
+    public ConnectAuthenticator(UserStore users, PasswordHasher hasher, ILogger<ConnectAuthenticator> logger, int maximumConcurrentChecks = 0, AuthFailureBackoff? backoff = null)
+        : this(users, hasher, logger, maximumConcurrentChecks, backoff, PasswordHasher.Verify)
+    {
+    }
+
+    /// <summary>With the password check replaced, so tests can count how often PBKDF2 would run.</summary>
+    internal ConnectAuthenticator(UserStore users, PasswordHasher hasher, ILogger<ConnectAuthenticator> logger, int maximumConcurrentChecks, AuthFailureBackoff? backoff, PasswordVerifier verify)
     {
         ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(hasher);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(verify);
         _users = users;
         _logger = logger;
+        _verify = verify;
+        Backoff = backoff ?? AuthFailureBackoff.Default();
         MaximumConcurrentChecks = maximumConcurrentChecks > 0 ? maximumConcurrentChecks : Environment.ProcessorCount;
         _slots = new SemaphoreSlim(MaximumConcurrentChecks, MaximumConcurrentChecks);
         _dummyHash = hasher.Hash(RandomNumberGenerator.GetBytes(16));
         AuthenticationLog.UsersLoaded(logger, users.FilePath, users.Users.Count, hasher.Iterations);
     }
 
+    /// <summary>Checks a password against a stored hash string (<see cref="PasswordHasher.Verify"/>).</summary>
+    internal delegate bool PasswordVerifier(ReadOnlySpan<byte> password, string stored);
+
     public int MaximumConcurrentChecks { get; }
+
+    public AuthFailureBackoff Backoff { get; }
 
     /// <summary>
     /// Checks the credentials of one CONNECT. No user name and no password: <see cref="AuthenticationResult.NoCredentials"/>
@@ -67,14 +95,35 @@ public sealed class ConnectAuthenticator : IDisposable
                 break;
         }
 
+        if (RefusedByBackoff(userName, connectionId, remote))
+        {
+            return AuthenticationResult.Failed;
+        }
+
         StoredUser? user = _users.Find(userName);
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         bool valid;
         try
         {
+            // Again now that this check has its turn: guesses queued behind the gate meanwhile may have failed.
+            if (RefusedByBackoff(userName, connectionId, remote))
+            {
+                return AuthenticationResult.Failed;
+            }
+
             // Unknown user: the same work against a dummy hash, and the result is ignored.
             ReadOnlySpan<byte> secret = password is { } p ? p.Span : [];
-            valid = PasswordHasher.Verify(secret, user?.PasswordHash ?? _dummyHash) && user is not null;
+            valid = _verify(secret, user?.PasswordHash ?? _dummyHash) && user is not null;
+
+            // Recorded before the turn is handed on, so the next queued check sees this failure.
+            if (valid)
+            {
+                Backoff.RecordSuccess(userName);
+            }
+            else
+            {
+                Backoff.RecordFailure(userName, remote);
+            }
         }
         finally
         {
@@ -92,4 +141,15 @@ public sealed class ConnectAuthenticator : IDisposable
     }
 
     public void Dispose() => _slots.Dispose();
+
+    private bool RefusedByBackoff(string userName, string connectionId, EndPoint? remote)
+    {
+        if (!Backoff.IsBackingOff(userName, remote, out string? key, out TimeSpan remaining))
+        {
+            return false;
+        }
+
+        AuthenticationLog.BackingOff(_logger, connectionId, remote, userName, key!, remaining);
+        return true;
+    }
 }
