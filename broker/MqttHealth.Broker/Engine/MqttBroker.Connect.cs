@@ -262,6 +262,7 @@ public sealed partial class MqttBroker
         _metrics.ClientConnected();
         c.Counted = true;
         CountConnectedLocked(c);
+        StartRatesLocked(c);
         BrokerLog.ClientConnected(_logger, clientId, c.Info.ConnectionId, c.Info.Transport, v5 ? "5.0" : "3.1.1", connect.CleanStart, sessionPresent, keepAlive, expiry);
         AfterDurableLocked(c, ops, () =>
         {

@@ -79,4 +79,41 @@ public sealed partial class MqttBroker
         && !session.Subscriptions.ContainsKey(filter);
 
     private static IPAddress? AddressOf(MqttConnection c) => (c.Info.RemoteEndPoint as IPEndPoint)?.Address;
+
+    /// <summary>Starts the client's rate buckets at CONNECT (when the limits are on).</summary>
+    private void StartRatesLocked(MqttConnection c)
+    {
+        long now = _time.GetTimestamp();
+        c.MessageRate = _options.Limits.MaxMessagesPerSecond > 0 ? new TokenBucket(_options.Limits.MaxMessagesPerSecond, now, _time.TimestampFrequency) : null;
+        c.ByteRate = _options.Limits.MaxBytesPerSecond > 0 ? new TokenBucket(_options.Limits.MaxBytesPerSecond, now, _time.TimestampFrequency) : null;
+    }
+
+    /// <summary>
+    /// One PUBLISH against the client's rates: false, and the client disconnected (5.0: 0x96 Message rate too high or 0x97
+    /// Quota exceeded for bytes; 3.1.1: closed), when it goes beyond them.
+    /// </summary>
+    private bool WithinRatesLocked(MqttConnection c, int packetSize)
+    {
+        if (c.MessageRate is null && c.ByteRate is null)
+        {
+            return true;
+        }
+
+        long now = _time.GetTimestamp();
+        if (c.MessageRate is { } messages && !messages.TryTake(1, now))
+        {
+            _metrics.MessageDropped("rate-limit");
+            c.Close(ReasonCode.MessageRateTooHigh, $"more than {_options.Limits.MaxMessagesPerSecond} PUBLISH packets a second");
+            return false;
+        }
+
+        if (c.ByteRate is { } bytes && !bytes.TryTake(packetSize, now))
+        {
+            _metrics.MessageDropped("rate-limit");
+            c.Close(ReasonCode.QuotaExceeded, $"more than {_options.Limits.MaxBytesPerSecond} PUBLISH bytes a second");
+            return false;
+        }
+
+        return true;
+    }
 }

@@ -24,7 +24,10 @@ public sealed partial class MqttBroker
             var view = MqttPacketDecoder.DecodePublish(frame, c.Version, PacketDirection.ClientToServer);
             lock (_gate)
             {
-                OnPublishLocked(c, view);
+                if (WithinRatesLocked(c, frame.PacketSize))
+                {
+                    OnPublishLocked(c, view);
+                }
             }
 
             return;

@@ -59,6 +59,11 @@ internal sealed class MqttConnection : IDisposable
     /// <summary>Who the connection acts for: set when its CONNECT is accepted (anonymous or authenticated), null before.</summary>
     public Security.Principal? Principal { get; set; }
 
+    /// <summary>Broker:Limits rates (null when off): PUBLISH packets and bytes a second.</summary>
+    public TokenBucket? MessageRate { get; set; }
+
+    public TokenBucket? ByteRate { get; set; }
+
     /// <summary>The topic policy compiled for this principal and client id; null when the broker has no policy.</summary>
     public Security.Authorization.CompiledPolicy? Policy { get; set; }
 

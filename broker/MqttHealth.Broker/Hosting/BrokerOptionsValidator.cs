@@ -71,6 +71,8 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             ("Broker:Limits:MaxSubscriptionsPerClient", options.Limits.MaxSubscriptionsPerClient),
             ("Broker:Limits:MaxTopicLength", options.Limits.MaxTopicLength),
             ("Broker:Limits:MaxTopicLevels", options.Limits.MaxTopicLevels),
+            ("Broker:Limits:MaxMessagesPerSecond", options.Limits.MaxMessagesPerSecond),
+            ("Broker:Limits:MaxBytesPerSecond", options.Limits.MaxBytesPerSecond),
         })
         {
             if (value < 0)

@@ -27,4 +27,14 @@ public sealed class LimitsOptions
 
     /// <summary>The most levels (separated by '/') in a Topic Name or Filter; refused as <see cref="MaxTopicLength"/>.</summary>
     public int MaxTopicLevels { get; set; } = 32;
+
+    /// <summary>
+    /// PUBLISH packets a second one client may send, with a burst of one second's worth; beyond it the client is
+    /// disconnected with 0x96 Message rate too high (3.1.1: closed). 0 (the default) turns it off: a clinic gateway that
+    /// forwards hours of buffered readings after an outage must not be cut off by a default; set it per deployment.
+    /// </summary>
+    public int MaxMessagesPerSecond { get; set; }
+
+    /// <summary>PUBLISH bytes a second one client may send (burst: one second's worth); beyond it 0x97 Quota exceeded. 0 (default): off.</summary>
+    public int MaxBytesPerSecond { get; set; }
 }

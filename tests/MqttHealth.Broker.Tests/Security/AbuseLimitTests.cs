@@ -81,6 +81,33 @@ public sealed class AbuseLimitTests
         Assert.Equal("a/b/c", Assert.Single(next.OfType<PublishPacket>()).Topic);
     }
 
+    [Fact]
+    public async Task PublishingFasterThanTheMessageRate_Disconnects_With0x96()
+    {
+        await using var broker = InProcessBroker.Start(o => o.Limits.MaxMessagesPerSecond = 5);
+        await using var client = await RawMqttConnection.ConnectedAsync(broker.Port, RawMqttConnection.Connect("chatty"));
+
+        // A burst of one second's worth (5) is allowed; the 6th within microseconds is not.
+        for (int i = 0; i < 6; i++)
+        {
+            await client.SendAsync(new PublishPacket { Topic = "rate/test", Payload = new byte[1] });
+        }
+
+        await client.ExpectDisconnectAndCloseAsync(ReasonCode.MessageRateTooHigh);
+    }
+
+    [Fact]
+    public async Task PublishingMoreBytesThanTheByteRate_Disconnects_With0x97()
+    {
+        await using var broker = InProcessBroker.Start(o => o.Limits.MaxBytesPerSecond = 100);
+        await using var client = await RawMqttConnection.ConnectedAsync(broker.Port, RawMqttConnection.Connect("bulky"));
+
+        await client.SendAsync(new PublishPacket { Topic = "rate/test", Payload = new byte[60] });
+        await client.SendAsync(new PublishPacket { Topic = "rate/test", Payload = new byte[60] });
+
+        await client.ExpectDisconnectAndCloseAsync(ReasonCode.QuotaExceeded);
+    }
+
     private static async Task<ConnAckPacket> ConnectAndCloseAsync(int port, ConnectPacket connect)
     {
         await using var client = await RawMqttConnection.OpenAsync(port, connect.ProtocolVersion);
