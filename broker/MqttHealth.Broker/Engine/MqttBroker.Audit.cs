@@ -51,17 +51,16 @@ public sealed partial class MqttBroker
             hash = payload.IsSingleSegment ? AuditPayload.Sha256(payload.FirstSpan) : AuditPayload.Sha256(payload.ToArray());
         }
 
-        (c.PendingAudit ??= []).Add(new AuditRecord(
-            _time.GetUtcNow(),
-            kind,
-            c.Principal?.Name,
-            c.ClientId,
-            c.Info.RemoteEndPoint?.ToString(),
-            topic,
-            kind == AuditEventKind.PublishDenied ? payload.Length : null,
-            hash,
-            detail));
+        (c.PendingAudit ??= []).Add(RecordOf(c, kind, topic, detail) with
+        {
+            PayloadSize = kind == AuditEventKind.PublishDenied ? payload.Length : null,
+            PayloadSha256 = hash,
+        });
     }
+
+    /// <summary>A record of an event on <paramref name="c"/>: now, its principal, client id and remote address.</summary>
+    private AuditRecord RecordOf(MqttConnection c, AuditEventKind kind, string? topic, string detail) =>
+        new(_time.GetUtcNow(), kind, c.Principal?.Name, c.ClientId, c.Info.RemoteEndPoint?.ToString(), topic, Detail: detail);
 
     /// <summary>Writes the records <see cref="AuditLocked"/> queued for <paramref name="c"/>, waiting while the trail's queue is full.</summary>
     internal async ValueTask WritePendingAuditAsync(MqttConnection c)
@@ -87,12 +86,6 @@ public sealed partial class MqttBroker
             return ValueTask.CompletedTask;
         }
 
-        return _audit.AppendAsync(new AuditRecord(
-            _time.GetUtcNow(),
-            AuditEventKind.Disconnect,
-            c.Principal.Name,
-            c.ClientId,
-            c.Info.RemoteEndPoint?.ToString(),
-            Detail: c.CloseReason ?? "closed"));
+        return _audit.AppendAsync(RecordOf(c, AuditEventKind.Disconnect, topic: null, c.CloseReason ?? "closed"));
     }
 }

@@ -16,19 +16,13 @@ namespace MqttHealth.Broker.Engine;
 public sealed partial class MqttBroker
 {
     private long _policyCheckedTicks;
-    private DateTime _policyFileTime;
-    private long _policyFileLength;
+    private (DateTime Time, long Length)? _policyFileStamp;
     private TaskCompletionSource _policyChecked = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Compiles the policy for the new connection and checks its will; false when the CONNECT was refused.</summary>
+    /// <summary>Checks the new connection's will against the policy; false when the CONNECT was refused.</summary>
     private bool AuthorizeConnectLocked(MqttConnection c, ConnectPacket connect)
     {
-        if (_policy is null)
-        {
-            return true;
-        }
-
-        if (connect.Will is { } will && CurrentPolicyLocked(c)!.AuthorizePublish(will.Topic, will.Retain) is { Allowed: false } decision)
+        if (connect.Will is { } will && CurrentPolicyLocked(c) is { } policy && policy.AuthorizePublish(will.Topic, will.Retain) is { Allowed: false } decision)
         {
             AuditLocked(c, AuditEventKind.PublishDenied, will.Topic, new ReadOnlySequence<byte>(will.Payload), $"will; {decision}");
             RefuseConnect(c, ReasonCode.NotAuthorized, "not authorized");
@@ -115,7 +109,7 @@ public sealed partial class MqttBroker
         _policyCheckedTicks = ticks;
         try
         {
-            CheckPolicyFile(_policy.Current.Policy.Source);
+            ReloadPolicyIfChanged(_policy.Current.Policy.Source);
         }
         finally
         {
@@ -126,28 +120,26 @@ public sealed partial class MqttBroker
     /// <summary>Completes after the next look at the policy file (for tests, which must not guess how long a sweep takes).</summary>
     internal Task NextPolicyCheckAsync() => Volatile.Read(ref _policyChecked).Task;
 
-    private void CheckPolicyFile(string path)
+    private void ReloadPolicyIfChanged(string path)
     {
-        var file = new FileInfo(path);
-        if (!file.Exists || (file.LastWriteTimeUtc == _policyFileTime && file.Length == _policyFileLength))
+        (DateTime Time, long Length)? stamp = StampOf(path);
+        if (stamp is null || stamp == _policyFileStamp)
         {
             return;
         }
 
-        _policyFileTime = file.LastWriteTimeUtc;
-        _policyFileLength = file.Length;
+        _policyFileStamp = stamp;
         ReloadPolicy(path);
     }
 
-    /// <summary>At start: the size and time of the file the policy in force came from, which later looks compare with.</summary>
-    private void RememberPolicyFile()
+    /// <summary>At start: the stamp of the file the policy in force came from, which later looks compare with.</summary>
+    private void RememberPolicyFile() => _policyFileStamp = StampOf(_policy!.Current.Policy.Source);
+
+    /// <summary>A file's last write time and size, or null when it does not exist.</summary>
+    private static (DateTime Time, long Length)? StampOf(string path)
     {
-        var file = new FileInfo(_policy!.Current.Policy.Source);
-        if (file.Exists)
-        {
-            _policyFileTime = file.LastWriteTimeUtc;
-            _policyFileLength = file.Length;
-        }
+        var file = new FileInfo(path);
+        return file.Exists ? (file.LastWriteTimeUtc, file.Length) : null;
     }
 
     /// <summary>
@@ -199,7 +191,7 @@ public sealed partial class MqttBroker
             if (policy.AuthorizeSubscribe(filter) is { Allowed: false } decision)
             {
                 (revoked ??= []).Add(filter);
-                AuditInBackground(new AuditRecord(_time.GetUtcNow(), AuditEventKind.SubscribeDenied, c.Principal?.Name, c.ClientId, c.Info.RemoteEndPoint?.ToString(), filter, Detail: $"removed after a policy reload; {decision}"));
+                AuditInBackground(RecordOf(c, AuditEventKind.SubscribeDenied, filter, $"removed after a policy reload; {decision}"));
             }
         }
 
@@ -211,9 +203,7 @@ public sealed partial class MqttBroker
         var ops = session.IsDurable ? new List<StoreOperation>() : null;
         foreach (string filter in revoked)
         {
-            session.Subscriptions.Remove(filter);
-            _index.Unsubscribe(session, filter);
-            ops?.Add(new DeleteSubscription(session.ClientId, filter));
+            RemoveSubscriptionLocked(session, filter, ops);
         }
 
         if (ops is not null)

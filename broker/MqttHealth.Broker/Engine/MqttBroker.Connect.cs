@@ -139,7 +139,7 @@ public sealed partial class MqttBroker
             assigned = v5 ? clientId : null;
         }
 
-        c.ClientId = clientId;
+        c.ClientId = clientId; // before the policy is compiled: {clientid} placeholders refer to it
         if (!AuthorizeConnectLocked(c, connect))
         {
             return;
@@ -149,7 +149,6 @@ public sealed partial class MqttBroker
         uint expiry = Math.Min(requestedExpiry, _options.MaximumSessionExpiryInterval);
         ushort keepAlive = v5 && _options.ServerKeepAlive is { } serverKeepAlive ? serverKeepAlive : connect.KeepAlive;
 
-        c.ClientId = clientId;
         c.ConnectSessionExpiryInterval = requestedExpiry;
         c.KeepAliveSeconds = keepAlive;
         c.ClientReceiveMaximum = v5 ? props?.ReceiveMaximum ?? ushort.MaxValue : _options.ReceiveMaximum;

@@ -27,11 +27,13 @@ public sealed partial class MqttBroker
         List<(SubscriptionEntry<Session> Entry, bool IsNew)>? retainedFor = null;
         foreach (var requested in subscribe.Subscriptions)
         {
-            if (ExceedsTopicLimits(requested.TopicFilter) || AtSubscriptionLimit(session, requested.TopicFilter))
+            ReasonCode? limit = ExceedsTopicLimits(requested.TopicFilter) ? ReasonCode.TopicFilterInvalid
+                : AtSubscriptionLimit(session, requested.TopicFilter) ? ReasonCode.QuotaExceeded
+                : null;
+            if (limit is { } refused)
             {
                 // Broker:Limits. 5.0: 0x8F Topic Filter invalid or 0x97 Quota exceeded; 3.1.1: 0x80 Failure.
-                ReasonCode limit = ExceedsTopicLimits(requested.TopicFilter) ? ReasonCode.TopicFilterInvalid : ReasonCode.QuotaExceeded;
-                reasons.Add(c.Version == MqttProtocolVersion.V500 ? limit : ReasonCode.UnspecifiedError);
+                reasons.Add(c.Version == MqttProtocolVersion.V500 ? refused : ReasonCode.UnspecifiedError);
                 continue;
             }
 
@@ -129,10 +131,8 @@ public sealed partial class MqttBroker
         var reasons = new List<ReasonCode>(unsubscribe.TopicFilters.Count);
         foreach (var filter in unsubscribe.TopicFilters)
         {
-            if (session.Subscriptions.Remove(filter))
+            if (RemoveSubscriptionLocked(session, filter, ops))
             {
-                _index.Unsubscribe(session, filter);
-                ops?.Add(new DeleteSubscription(session.ClientId, filter));
                 reasons.Add(ReasonCode.Success);
                 BrokerLog.Unsubscribed(_logger, session.ClientId, filter);
             }
@@ -144,5 +144,18 @@ public sealed partial class MqttBroker
 
         var unsuback = new UnsubAckPacket { PacketId = unsubscribe.PacketId, ReasonCodes = reasons };
         AfterDurableLocked(c, ops, () => c.Send(unsuback));
+    }
+
+    /// <summary>Removes one subscription from the session, the index and (for a durable session) storage; false when there was none.</summary>
+    private bool RemoveSubscriptionLocked(Session session, string filter, List<StoreOperation>? ops)
+    {
+        if (!session.Subscriptions.Remove(filter))
+        {
+            return false;
+        }
+
+        _index.Unsubscribe(session, filter);
+        ops?.Add(new DeleteSubscription(session.ClientId, filter));
+        return true;
     }
 }

@@ -77,6 +77,15 @@ public sealed class RawMqttConnection : IAsyncDisposable
     }
 
     /// <summary>A CONNECT with the given id; keep alive off unless set, so the broker never times a test out.</summary>
+    /// <summary>Sends a CONNECT the broker is expected to refuse: returns its CONNACK once the broker has also closed the connection.</summary>
+    public static async Task<ConnAckPacket> RefusedAsync(int port, ConnectPacket connect)
+    {
+        await using var client = await OpenAsync(port, connect.ProtocolVersion);
+        ConnAckPacket connack = await client.ConnectAsync(connect);
+        await client.ExpectClosedAsync();
+        return connack;
+    }
+
     /// <summary>A CONNECT (clean start) with a user name and password.</summary>
     public static ConnectPacket ConnectWithPassword(string clientId, string user, string password, MqttProtocolVersion version = MqttProtocolVersion.V500)
     {

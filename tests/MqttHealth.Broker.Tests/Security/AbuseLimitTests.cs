@@ -16,7 +16,7 @@ public sealed class AbuseLimitTests
         await using var first = await RawMqttConnection.ConnectedAsync(broker.Port, RawMqttConnection.Connect("first", version));
         await using var second = await RawMqttConnection.ConnectedAsync(broker.Port, RawMqttConnection.Connect("second", version));
 
-        ConnAckPacket third = await ConnectAndCloseAsync(broker.Port, RawMqttConnection.Connect("third", version));
+        ConnAckPacket third = await RawMqttConnection.RefusedAsync(broker.Port, RawMqttConnection.Connect("third", version));
         Assert.Equal(expected, third.ReasonCode);
 
         await first.SendAsync(new DisconnectPacket { ReasonCode = ReasonCode.NormalDisconnection });
@@ -34,7 +34,7 @@ public sealed class AbuseLimitTests
         });
         await using var only = await RawMqttConnection.ConnectedAsync(broker.Port, RawMqttConnection.Connect("only"));
 
-        ConnAckPacket refused = await ConnectAndCloseAsync(broker.Port, RawMqttConnection.Connect("one-too-many"));
+        ConnAckPacket refused = await RawMqttConnection.RefusedAsync(broker.Port, RawMqttConnection.Connect("one-too-many"));
 
         Assert.Equal(ReasonCode.QuotaExceeded, refused.ReasonCode);
     }
@@ -106,13 +106,5 @@ public sealed class AbuseLimitTests
         await client.SendAsync(new PublishPacket { Topic = "rate/test", Payload = new byte[60] });
 
         await client.ExpectDisconnectAndCloseAsync(ReasonCode.QuotaExceeded);
-    }
-
-    private static async Task<ConnAckPacket> ConnectAndCloseAsync(int port, ConnectPacket connect)
-    {
-        await using var client = await RawMqttConnection.OpenAsync(port, connect.ProtocolVersion);
-        ConnAckPacket connack = await client.ConnectAsync(connect);
-        await client.ExpectClosedAsync();
-        return connack;
     }
 }

@@ -29,9 +29,9 @@ public sealed class PasswordAuthenticationProcessTests
 
         foreach (var version in new[] { MqttProtocolVersion.V500, MqttProtocolVersion.V311 })
         {
-            ConnAckPacket wrong = await ConnectAndCloseAsync(port, RawMqttConnection.ConnectWithPassword("w-" + version, "alice", "wrong", version));
-            ConnAckPacket unknown = await ConnectAndCloseAsync(port, RawMqttConnection.ConnectWithPassword("u-" + version, "nobody", "right-password", version));
-            ConnAckPacket anonymous = await ConnectAndCloseAsync(port, RawMqttConnection.Connect("a-" + version, version));
+            ConnAckPacket wrong = await RawMqttConnection.RefusedAsync(port, RawMqttConnection.ConnectWithPassword("w-" + version, "alice", "wrong", version));
+            ConnAckPacket unknown = await RawMqttConnection.RefusedAsync(port, RawMqttConnection.ConnectWithPassword("u-" + version, "nobody", "right-password", version));
+            ConnAckPacket anonymous = await RawMqttConnection.RefusedAsync(port, RawMqttConnection.Connect("a-" + version, version));
 
             Assert.Equal(ReasonCode.BadUserNameOrPassword, wrong.ReasonCode);
             Assert.Equal(ReasonCode.BadUserNameOrPassword, unknown.ReasonCode);
@@ -61,13 +61,5 @@ public sealed class PasswordAuthenticationProcessTests
         Assert.Equal(BrokerExitCodes.BadConfiguration, exitCode);
         string expectedFile = Path.Combine(broker.DataDirectory, "users.json");
         Assert.Contains(broker.Output.Lines, l => l.StartsWith("mqtthealth-broker: users file '", StringComparison.Ordinal) && l.Contains(expectedFile, StringComparison.Ordinal));
-    }
-
-    private static async Task<ConnAckPacket> ConnectAndCloseAsync(int port, ConnectPacket connect)
-    {
-        await using var client = await RawMqttConnection.OpenAsync(port, connect.ProtocolVersion);
-        ConnAckPacket connack = await client.ConnectAsync(connect);
-        await client.ExpectClosedAsync();
-        return connack;
     }
 }

@@ -61,8 +61,8 @@ public sealed class PasswordAuthenticationTests : IAsyncLifetime, IDisposable
     [InlineData(MqttProtocolVersion.V311)]
     public async Task Connect_WrongPasswordOrUnknownUser_SameRefusal(MqttProtocolVersion version)
     {
-        ConnAckPacket wrongPassword = await RefusedAsync(RawMqttConnection.ConnectWithPassword("c2", "alice", "wrong-password", version));
-        ConnAckPacket unknownUser = await RefusedAsync(RawMqttConnection.ConnectWithPassword("c3", "mallory", "right-password", version));
+        ConnAckPacket wrongPassword = await RawMqttConnection.RefusedAsync(Broker.Port, RawMqttConnection.ConnectWithPassword("c2", "alice", "wrong-password", version));
+        ConnAckPacket unknownUser = await RawMqttConnection.RefusedAsync(Broker.Port, RawMqttConnection.ConnectWithPassword("c3", "mallory", "right-password", version));
 
         // 0x86 Bad User Name or Password; on 3.1.1 the codec carries it as return code 4.
         Assert.Equal(ReasonCode.BadUserNameOrPassword, wrongPassword.ReasonCode);
@@ -88,7 +88,7 @@ public sealed class PasswordAuthenticationTests : IAsyncLifetime, IDisposable
     [InlineData(MqttProtocolVersion.V311, ReasonCode.NotAuthorized)]
     public async Task Connect_NoCredentialsWithoutAllowAnonymous_NotAuthorized(MqttProtocolVersion version, ReasonCode expected)
     {
-        ConnAckPacket connack = await RefusedAsync(RawMqttConnection.Connect("c5", version));
+        ConnAckPacket connack = await RawMqttConnection.RefusedAsync(Broker.Port, RawMqttConnection.Connect("c5", version));
 
         Assert.Equal(expected, connack.ReasonCode); // 0x87, return code 5 on 3.1.1
     }
@@ -99,7 +99,7 @@ public sealed class PasswordAuthenticationTests : IAsyncLifetime, IDisposable
         var connect = RawMqttConnection.Connect("c6");
         connect.Password = Encoding.UTF8.GetBytes("right-password");
 
-        ConnAckPacket connack = await RefusedAsync(connect);
+        ConnAckPacket connack = await RawMqttConnection.RefusedAsync(Broker.Port, connect);
 
         Assert.Equal(ReasonCode.BadUserNameOrPassword, connack.ReasonCode);
     }
@@ -112,7 +112,7 @@ public sealed class PasswordAuthenticationTests : IAsyncLifetime, IDisposable
         await StartAsync(allowAnonymous: true);
 
         await using var anonymous = await RawMqttConnection.ConnectedAsync(Broker.Port, RawMqttConnection.Connect("c7"));
-        ConnAckPacket refused = await RefusedAsync(RawMqttConnection.ConnectWithPassword("c8", "alice", "wrong-password", MqttProtocolVersion.V500));
+        ConnAckPacket refused = await RawMqttConnection.RefusedAsync(Broker.Port, RawMqttConnection.ConnectWithPassword("c8", "alice", "wrong-password", MqttProtocolVersion.V500));
 
         Assert.Equal(ReasonCode.BadUserNameOrPassword, refused.ReasonCode);
     }
@@ -142,14 +142,6 @@ public sealed class PasswordAuthenticationTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(ReasonCode.Success, (await publisher.ExpectAsync<ConnAckPacket>()).ReasonCode);
         Assert.Equal("mh/v1/pipelined", (await subscriber.ExpectPublishAsync()).Topic);
-    }
-
-    private async Task<ConnAckPacket> RefusedAsync(ConnectPacket connect)
-    {
-        await using var client = await RawMqttConnection.OpenAsync(Broker.Port, connect.ProtocolVersion);
-        ConnAckPacket connack = await client.ConnectAsync(connect);
-        await client.ExpectClosedAsync();
-        return connack;
     }
 
     private void AddUser(string name, string password, params string[] extra)
