@@ -30,24 +30,32 @@ public sealed partial class MqttBroker
     internal async ValueTask OnConnectAsync(MqttConnection c, ConnectPacket connect)
     {
         var auth = AuthenticationResult.NoCredentials;
-        bool enhanced = connect.ProtocolVersion == MqttProtocolVersion.V500 && connect.Properties?.AuthenticationMethod is not null;
-        if (!enhanced && (connect.UserName is not null || connect.Password is not null))
+        var credentials = new ConnectCredentials(
+            connect.UserName,
+            connect.Password,
+            connect.ProtocolVersion == MqttProtocolVersion.V500 ? connect.Properties?.AuthenticationMethod : null,
+            connect.ProtocolVersion == MqttProtocolVersion.V500 ? connect.Properties?.AuthenticationData : null,
+            c.Info.ClientCertificate,
+            c.Info.ConnectionId,
+            c.Info.RemoteEndPoint);
+        if (_authenticator is not null)
         {
-            if (_authenticator is null)
+            try
             {
-                auth = AuthenticationResult.Failed;
+                auth = await _authenticator.AuthenticateAsync(credentials, c.ClosedToken).ConfigureAwait(false);
             }
-            else
+            catch (OperationCanceledException) when (c.IsClosing)
             {
-                try
-                {
-                    auth = await _authenticator.AuthenticateAsync(connect.UserName, connect.Password, c.Info.ConnectionId, c.Info.RemoteEndPoint, c.ClosedToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (c.IsClosing)
-                {
-                    return; // closed (CONNECT timeout, shutdown) while waiting for a turn to check
-                }
+                return; // closed (CONNECT timeout, shutdown) while waiting for a turn to check
             }
+        }
+        else if (credentials.AuthenticationMethod is not null)
+        {
+            auth = AuthenticationResult.BadAuthenticationMethod;
+        }
+        else if (credentials.UserName is not null || credentials.Password is not null)
+        {
+            auth = AuthenticationResult.Failed;
         }
 
         bool accepted;
@@ -85,10 +93,10 @@ public sealed partial class MqttBroker
             return;
         }
 
-        if (v5 && props?.AuthenticationMethod is { } method)
+        if (auth.Outcome == AuthenticationOutcome.BadAuthenticationMethod)
         {
-            // Enhanced authentication (AUTH exchanges) is not offered [MQTT-4.12.0-1].
-            RefuseConnect(c, ReasonCode.BadAuthenticationMethod, $"authentication method '{method}' is not supported");
+            // An enhanced authentication method the broker does not offer [MQTT-4.12.0-1].
+            RefuseConnect(c, ReasonCode.BadAuthenticationMethod, $"authentication method '{props?.AuthenticationMethod}' is not supported");
             return;
         }
 

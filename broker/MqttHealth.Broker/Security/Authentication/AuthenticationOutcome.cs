@@ -11,4 +11,7 @@ public enum AuthenticationOutcome
 
     /// <summary>Unknown user, wrong password, or a password without a user name: CONNACK 0x86 / return code 4.</summary>
     Failed,
+
+    /// <summary>An MQTT 5 Authentication Method the broker does not offer: CONNACK 0x8C.</summary>
+    BadAuthenticationMethod,
 }

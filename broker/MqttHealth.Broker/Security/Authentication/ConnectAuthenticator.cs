@@ -67,7 +67,25 @@ public sealed class ConnectAuthenticator : IDisposable
     public AuthFailureBackoff Backoff { get; }
 
     /// <summary>
-    /// Checks the credentials of one CONNECT. No user name and no password: <see cref="AuthenticationResult.NoCredentials"/>
+    /// Checks what one CONNECT offers as proof of identity. An MQTT 5 Authentication Method the broker does not offer:
+    /// <see cref="AuthenticationResult.BadAuthenticationMethod"/>. A user name or a password: the password check
+    /// (<see cref="AuthenticateAsync(string?, ReadOnlyMemory{byte}?, string, EndPoint?, CancellationToken)"/>).
+    /// Nothing: <see cref="AuthenticationResult.NoCredentials"/>.
+    /// </summary>
+    public ValueTask<AuthenticationResult> AuthenticateAsync(ConnectCredentials credentials, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        if (credentials.AuthenticationMethod is { } method)
+        {
+            AuthenticationLog.Failed(_logger, credentials.ConnectionId, credentials.Remote, credentials.UserName ?? string.Empty, $"authentication method '{method}' is not offered");
+            return ValueTask.FromResult(AuthenticationResult.BadAuthenticationMethod);
+        }
+
+        return AuthenticateAsync(credentials.UserName, credentials.Password, credentials.ConnectionId, credentials.Remote, cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks the user name and password of one CONNECT. No user name and no password: <see cref="AuthenticationResult.NoCredentials"/>
     /// (the engine decides whether anonymous access is allowed). A password without a user name (allowed on the wire
     /// by MQTT 5, 3.1.2.9) cannot be checked against anyone and fails. Throws <see cref="OperationCanceledException"/>
     /// when <paramref name="cancellationToken"/> (the connection closing) fires while the check waits for its turn.
