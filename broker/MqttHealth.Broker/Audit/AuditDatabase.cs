@@ -18,13 +18,25 @@ namespace MqttHealth.Broker.Audit;
  *                                                    everything) and, after pruning, the frontier at the
  *                                                    checkpoint the pruned prefix ended at.
  *
+ *
+ * Schema version 2 adds two tables that are not part of the chain:
+ *
+ *   inbox(id, time_unix_ms, record)                  records handed in by another process (the users and
+ *                                                    breakglass commands) while the broker holds the writer
+ *                                                    lock; the writer moves them into records, in id order,
+ *                                                    and deletes them in the same transaction (exactly once).
+ *   grants(...)                                      break-glass grants as the chain's BreakGlass* records
+ *                                                    describe them (a projection the writer keeps in the same
+ *                                                    transaction as each record), so 'breakglass list' and a
+ *                                                    starting broker need not scan the whole trail.
+ *
  * Triggers refuse UPDATE and DELETE on records and checkpoints: a guard against mistakes, not against an
  * attacker (who can drop them); tamper evidence comes from the hashes and signatures. Pruning drops and
  * re-creates the delete trigger inside its transaction.
  */
 internal static class AuditDatabase
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     public const string NoDeleteTrigger = "CREATE TRIGGER records_no_delete BEFORE DELETE ON records BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END";
 
@@ -55,6 +67,35 @@ internal static class AuditDatabase
         CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         PRAGMA user_version = 1;
+        """;
+
+    // Version 1 to 2: the inbox and the grants projection (see the comment on top).
+    private const string UpgradeTo2Sql = """
+        CREATE TABLE inbox (
+            id INTEGER PRIMARY KEY,
+            time_unix_ms INTEGER NOT NULL,
+            record BLOB NOT NULL
+        );
+        CREATE TABLE grants (
+            id TEXT PRIMARY KEY,
+            principal TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            topics TEXT NOT NULL,
+            actions TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            opened_unix_ms INTEGER NOT NULL,
+            expires_unix_ms INTEGER NOT NULL,
+            closed_unix_ms INTEGER,
+            close_reason TEXT,
+            uses INTEGER NOT NULL DEFAULT 0,
+            reviewed_unix_ms INTEGER,
+            reviewer TEXT,
+            review_outcome TEXT,
+            review_note TEXT,
+            UNIQUE (principal, request_id)
+        );
+        PRAGMA user_version = 2;
         """;
 
     /// <summary>Opens audit.db for writing (creating it) or reading; throws <see cref="AuditException"/> naming the file and the reason.</summary>
@@ -95,13 +136,15 @@ internal static class AuditDatabase
             {
                 Execute(connection, "PRAGMA journal_mode = WAL");
                 Execute(connection, "PRAGMA synchronous = FULL");
-                if (version == 0)
+                if (version < Version)
                 {
                     using var transaction = connection.BeginTransaction();
-                    using var create = connection.CreateCommand();
-                    create.Transaction = transaction;
-                    create.CommandText = CreateSql;
-                    create.ExecuteNonQuery();
+                    if (version == 0)
+                    {
+                        Execute(connection, CreateSql, transaction);
+                    }
+
+                    Execute(connection, UpgradeTo2Sql, transaction);
                     transaction.Commit();
                 }
             }

@@ -1,7 +1,7 @@
 namespace MqttHealth.Broker.Audit;
 
 /// <summary>The audit trail cannot be opened or read; the message names the file and the reason.</summary>
-public sealed class AuditException : Exception
+public class AuditException : Exception
 {
     public AuditException()
     {

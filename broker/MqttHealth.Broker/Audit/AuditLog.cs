@@ -19,6 +19,9 @@ public sealed partial class AuditLog : IAsyncDisposable
 {
     private const int MaxBatch = 4096;
 
+    /// <summary>How often an idle writer looks at the inbox for records from other processes.</summary>
+    private static readonly TimeSpan InboxPollInterval = TimeSpan.FromSeconds(1);
+
     private readonly Channel<Entry> _channel;
     private readonly AuditOptions _options;
     private readonly ILogger _logger;
@@ -60,7 +63,7 @@ public sealed partial class AuditLog : IAsyncDisposable
         }
         catch (IOException ex) when (File.Exists(lockPath))
         {
-            throw new AuditException($"The audit log in {_dataDirectory} is in use by another writer (it holds {lockPath}).", ex);
+            throw new AuditLogInUseException($"The audit log in {_dataDirectory} is in use by another writer (it holds {lockPath}).", ex);
         }
 
         SqliteConnection? connection = null;
@@ -104,6 +107,9 @@ public sealed partial class AuditLog : IAsyncDisposable
             SingleReader = true,
         });
     }
+
+    /// <summary>The data directory holding audit.db, as a full path.</summary>
+    public string DataDirectory => _dataDirectory;
 
     /// <summary>Records committed to audit.db by this instance.</summary>
     public long Committed => Interlocked.Read(ref _committed);
@@ -232,7 +238,7 @@ public sealed partial class AuditLog : IAsyncDisposable
         while (true)
         {
             bool more;
-            using (var timeout = new CancellationTokenSource(_options.CheckpointPeriod, _time))
+            using (var timeout = new CancellationTokenSource(_options.CheckpointPeriod < InboxPollInterval ? _options.CheckpointPeriod : InboxPollInterval, _time))
             {
                 try
                 {
@@ -268,6 +274,11 @@ public sealed partial class AuditLog : IAsyncDisposable
 
     private void Housekeeping()
     {
+        if (InboxHasRecords())
+        {
+            Commit([]);
+        }
+
         var now = _time.GetUtcNow();
         if (_frontier.Size > _lastCheckpointSize && now - _lastCheckpointTime >= _options.CheckpointPeriod)
         {
@@ -287,6 +298,7 @@ public sealed partial class AuditLog : IAsyncDisposable
         var frontier = _frontier;
         AuditCheckpoint? checkpoint = null;
         var records = 0;
+        var inboxed = 0;
         try
         {
             using var transaction = _connection.BeginTransaction();
@@ -298,28 +310,38 @@ public sealed partial class AuditLog : IAsyncDisposable
             var bytes = insert.Parameters.Add("$record", SqliteType.Blob);
             var leafParameter = insert.Parameters.Add("$leaf", SqliteType.Blob);
             var rootParameter = insert.Parameters.Add("$root", SqliteType.Blob);
-            foreach (var entry in batch)
+            void Append(byte[] record, long timeUnixMs, AuditRecord? decoded)
             {
-                if (entry.Record is null)
-                {
-                    continue;
-                }
-
-                var leaf = MerkleFrontier.LeafHash(entry.Record);
+                var leaf = MerkleFrontier.LeafHash(record);
                 frontier.Append(leaf);
                 var root = frontier.Root();
                 seq.Value = frontier.Size;
-                time.Value = entry.TimeUnixMs;
-                bytes.Value = entry.Record;
+                time.Value = timeUnixMs;
+                bytes.Value = record;
                 leafParameter.Value = leaf;
                 rootParameter.Value = root;
                 insert.ExecuteNonQuery();
                 records++;
+                if (decoded is not null && AuditProjection.Concerns(decoded.Kind))
+                {
+                    Project(transaction, decoded, frontier.Size);
+                }
+
                 if (frontier.Size % _options.CheckpointInterval == 0)
                 {
                     checkpoint = InsertCheckpoint(transaction, frontier.Size, root);
                 }
             }
+
+            foreach (var entry in batch)
+            {
+                if (entry.Record is not null)
+                {
+                    Append(entry.Record, entry.TimeUnixMs, entry.Source);
+                }
+            }
+
+            inboxed = IngestInbox(transaction, Append);
 
             if (records > 0)
             {
@@ -344,6 +366,11 @@ public sealed partial class AuditLog : IAsyncDisposable
         }
 
         Interlocked.Add(ref _committed, records);
+        if (inboxed > 0)
+        {
+            LogInboxIngested(_logger, inboxed);
+        }
+
         if (checkpoint is not null)
         {
             Checkpointed(checkpoint);
@@ -355,6 +382,91 @@ public sealed partial class AuditLog : IAsyncDisposable
         }
 
         RunPrunes(batch);
+    }
+
+    private bool InboxHasRecords()
+    {
+        try
+        {
+            return AuditDatabase.Scalar(_connection, "SELECT EXISTS (SELECT 1 FROM inbox)") != 0;
+        }
+        catch (SqliteException ex)
+        {
+            LogInboxFailed(_logger, ex);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Moves the inbox's records (from other processes: the users and breakglass commands) into the chain, in the
+    /// order they arrived, and deletes them in the same transaction. A row that is not a canonical record is not
+    /// appended as it is: an <see cref="AuditEventKind.AdminAction"/> record says that it arrived, its size and
+    /// SHA-256, so its removal is itself on the record.
+    /// </summary>
+    private int IngestInbox(SqliteTransaction transaction, Action<byte[], long, AuditRecord?> append)
+    {
+        using var select = _connection.CreateCommand();
+        select.Transaction = transaction;
+        select.CommandText = $"SELECT id, time_unix_ms, record FROM inbox ORDER BY id LIMIT {MaxBatch}";
+        long last = 0;
+        var count = 0;
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                last = reader.GetInt64(0);
+                var bytes = (byte[])reader.GetValue(2);
+                AuditRecord? decoded = null;
+                try
+                {
+                    decoded = AuditRecordEncoding.Decode(bytes);
+                }
+                catch (FormatException ex)
+                {
+                    LogInboxRecordMalformed(_logger, last, ex.Message);
+                }
+
+                if (decoded is null)
+                {
+                    var note = new AuditRecord(_time.GetUtcNow(), AuditEventKind.AdminAction, Detail: $"an inbox record that is not a canonical audit record was discarded (inbox id {last})")
+                    {
+                        PayloadSize = bytes.Length,
+                        PayloadSha256 = AuditPayload.Sha256(bytes),
+                    };
+                    append(AuditRecordEncoding.Encode(note), note.Time.ToUnixTimeMilliseconds(), note);
+                }
+                else
+                {
+                    append(bytes, decoded.Time.ToUnixTimeMilliseconds(), decoded);
+                }
+
+                count++;
+            }
+        }
+
+        if (count > 0)
+        {
+            using var delete = _connection.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = "DELETE FROM inbox WHERE id <= $last";
+            delete.Parameters.AddWithValue("$last", last);
+            delete.ExecuteNonQuery();
+        }
+
+        return count;
+    }
+
+    // A projection row that cannot be written (a constraint) never costs the record: it is in the chain already.
+    private void Project(SqliteTransaction transaction, AuditRecord record, long seq)
+    {
+        try
+        {
+            AuditProjection.Apply(_connection, transaction, record);
+        }
+        catch (Exception ex) when (ex is SqliteException or FormatException)
+        {
+            LogProjectionFailed(_logger, ex, seq, record.Kind);
+        }
     }
 
     private void RunPrunes(List<Entry> batch)
@@ -484,9 +596,21 @@ public sealed partial class AuditLog : IAsyncDisposable
     [LoggerMessage(EventId = 6005, Level = LogLevel.Error, Message = "Audit: pruning failed")]
     private static partial void LogPruneFailed(ILogger logger, Exception error);
 
-    private readonly record struct Entry(byte[]? Record, long TimeUnixMs, TaskCompletionSource? Flush, TaskCompletionSource<long>? Prune)
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Audit: {Count} records from other processes (the inbox) added to the trail")]
+    private static partial void LogInboxIngested(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 6007, Level = LogLevel.Error, Message = "Audit: the inbox cannot be read")]
+    private static partial void LogInboxFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 6008, Level = LogLevel.Error, Message = "Audit: inbox record {Id} is not a canonical audit record ({Problem}); discarded, and the discard recorded")]
+    private static partial void LogInboxRecordMalformed(ILogger logger, long id, string problem);
+
+    [LoggerMessage(EventId = 6009, Level = LogLevel.Error, Message = "Audit: record {Seq} ({Kind}) is in the trail, but the break-glass projection could not be updated")]
+    private static partial void LogProjectionFailed(ILogger logger, Exception error, long seq, AuditEventKind kind);
+
+    private readonly record struct Entry(byte[]? Record, long TimeUnixMs, TaskCompletionSource? Flush, TaskCompletionSource<long>? Prune, AuditRecord? Source = null)
     {
         public static Entry ForRecord(AuditRecord record) =>
-            new(AuditRecordEncoding.Encode(record), record.Time.ToUnixTimeMilliseconds(), null, null);
+            new(AuditRecordEncoding.Encode(record), record.Time.ToUnixTimeMilliseconds(), null, null, AuditProjection.Concerns(record.Kind) ? record : null);
     }
 }

@@ -76,6 +76,21 @@ internal static partial class BrokerLog
     [LoggerMessage(EventId = 1024, Level = LogLevel.Error, Message = "Topic policy {Path} changed but cannot be used; version {Version} stays in force: {Error}")]
     public static partial void PolicyReloadRefused(ILogger logger, string path, long version, string error);
 
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "BREAK-GLASS grant {Grant} opened by {Principal} (client {ClientId}), reason {Reason}, topics {Topics}, until {ExpiresAt:O}")]
+    public static partial void GrantOpened(ILogger logger, string grant, string principal, string clientId, string reason, string topics, DateTimeOffset expiresAt);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Warning, Message = "Break-glass grant {Grant} of {Principal} closed: {Reason}")]
+    public static partial void GrantClosed(ILogger logger, string grant, string principal, string reason);
+
+    [LoggerMessage(EventId = 1032, Level = LogLevel.Warning, Message = "Break-glass request of {Principal} (client {ClientId}) refused: {Why}")]
+    public static partial void GrantRefused(ILogger logger, string clientId, string principal, string why);
+
+    [LoggerMessage(EventId = 1033, Level = LogLevel.Error, Message = "Break-glass grant {Grant} was not opened: its audit record could not be written ({Error})")]
+    public static partial void GrantNotAudited(ILogger logger, string grant, string error);
+
+    [LoggerMessage(EventId = 1034, Level = LogLevel.Error, Message = "Break-glass grants cannot be read from the audit trail; none is in force: {Error}")]
+    public static partial void GrantsUnreadable(ILogger logger, string error);
+
     [LoggerMessage(EventId = 1025, Level = LogLevel.Error, Message = "An audit record ({Kind}) came after the audit trail was closed (shutdown)")]
     public static partial void AuditClosed(ILogger logger, string kind);
 }

@@ -38,7 +38,8 @@ public sealed partial class MqttBroker
     /// </summary>
     private bool RefusePublishLocked(MqttConnection c, Session session, in PublishPacketView view, string topic)
     {
-        if (CurrentPolicyLocked(c) is not { } policy || policy.AuthorizePublish(topic, view.Retain) is not { Allowed: false } decision)
+        if (CurrentPolicyLocked(c) is not { } policy || policy.AuthorizePublish(topic, view.Retain) is not { Allowed: false } decision
+            || (!view.Retain && UseGrantLocked(c, TopicAction.Publish, topic, decision, view.Payload)))
         {
             return false;
         }
@@ -60,13 +61,27 @@ public sealed partial class MqttBroker
         }
 
         AuthorizationDecision decision = policy.AuthorizeSubscribe(filter);
+        if (!decision.Allowed && UseGrantLocked(c, TopicAction.Subscribe, filter, decision, ReadOnlySequence<byte>.Empty))
+        {
+            AuditLocked(c, AuditEventKind.SubscribeAllowed, filter, ReadOnlySequence<byte>.Empty, "allowed by a break-glass grant; " + decision);
+            return true;
+        }
+
         AuditLocked(c, decision.Allowed ? AuditEventKind.SubscribeAllowed : AuditEventKind.SubscribeDenied, filter, ReadOnlySequence<byte>.Empty, decision.ToString());
         return decision.Allowed;
     }
 
-    /// <summary>The check at delivery: false when the subscriber may no longer receive messages on this topic.</summary>
-    private bool MayReceiveLocked(MqttConnection c, string topic) =>
-        CurrentPolicyLocked(c) is not { } policy || policy.AuthorizeReceive(topic).Allowed;
+    /// <summary>The check at delivery: false when the subscriber may no longer receive messages on this topic (through its rules or an open grant).</summary>
+    private bool MayReceiveLocked(MqttConnection c, Messages.BrokerMessage message)
+    {
+        if (CurrentPolicyLocked(c) is not { } policy)
+        {
+            return true;
+        }
+
+        AuthorizationDecision decision = policy.AuthorizeReceive(message.Topic);
+        return decision.Allowed || ReceiveThroughGrantLocked(c, message, decision);
+    }
 
     /// <summary>
     /// The connection's compiled policy, compiled again when the store holds a newer policy than the one it was compiled
@@ -188,10 +203,10 @@ public sealed partial class MqttBroker
         List<string>? revoked = null;
         foreach (string filter in session.Subscriptions.Keys)
         {
-            if (policy.AuthorizeSubscribe(filter) is { Allowed: false } decision)
+            if (policy.AuthorizeSubscribe(filter) is { Allowed: false } decision && GrantAllowingLocked(c, TopicAction.Subscribe, filter, decision) is null)
             {
                 (revoked ??= []).Add(filter);
-                AuditInBackground(RecordOf(c, AuditEventKind.SubscribeDenied, filter, $"removed after a policy reload; {decision}"));
+                AuditInBackground(RecordOf(c, AuditEventKind.SubscribeDenied, filter, $"removed: no longer allowed; {decision}"));
             }
         }
 

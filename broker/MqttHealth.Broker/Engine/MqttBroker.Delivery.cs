@@ -264,7 +264,7 @@ public sealed partial class MqttBroker
     private void SendPublishLocked(MqttConnection c, Session session, Delivery delivery, bool dup)
     {
         var message = delivery.Message;
-        if (!MayReceiveLocked(c, message.Topic))
+        if (!MayReceiveLocked(c, message))
         {
             // Checked again at delivery: a subscription a reloaded policy no longer covers delivers nothing more.
             DiscardDeliveryLocked(session, delivery, "not-authorized");

@@ -130,6 +130,11 @@ public sealed partial class MqttBroker
         }
 
         _metrics.MessageReceived();
+        if (TakeControlPublishLocked(c, session, view, topic))
+        {
+            return;
+        }
+
         if (topic.StartsWith('$'))
         {
             // Topics starting with '$' belong to the server (4.7.2): clients cannot publish into them.
@@ -324,10 +329,12 @@ public sealed partial class MqttBroker
         _ => new CompositeOperation(ops),
     };
 
-    private void PublishWillLocked(BrokerMessage will, uint? expiryInterval)
+    private void PublishWillLocked(BrokerMessage will, uint? expiryInterval) =>
+        PublishFromServerLocked(will.Reissue(++_lastMessageId, expiryInterval is { } seconds ? NowUnixMs + (seconds * 1000L) : null));
+
+    /// <summary>Routes a message no connection published (a will, a break-glass alert): stored like any other, delivered once durable.</summary>
+    private void PublishFromServerLocked(BrokerMessage message)
     {
-        long now = NowUnixMs;
-        var message = will.Reissue(++_lastMessageId, expiryInterval is { } seconds ? now + (seconds * 1000L) : null);
         var ops = _writer is null ? null : new List<StoreOperation>();
         if (message.Retain)
         {

@@ -50,6 +50,7 @@ public sealed partial class MqttBroker
             }
 
             _sweepConnections.Clear();
+            CloseExpiredGrantsLocked();
             List<StoreOperation>? ops = null;
             foreach (var session in _sessions.Values)
             {

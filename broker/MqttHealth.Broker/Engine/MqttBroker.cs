@@ -109,6 +109,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
             }
 
             Restore(state);
+            RestoreGrants();
             if (_store.IsDurable)
             {
                 _writer = new StoreWriter(_store, _loggerFactory.CreateLogger<StoreWriter>());

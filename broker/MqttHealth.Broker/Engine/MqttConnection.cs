@@ -77,6 +77,9 @@ internal sealed class MqttConnection : IDisposable
     /// </summary>
     public List<Audit.AuditRecord>? PendingAudit { get; set; }
 
+    /// <summary>A PUBLISH to a control topic the engine took under its lock; the read loop hands it to <see cref="MqttBroker.OnControlAsync"/> after the packet.</summary>
+    public ControlPublish? PendingControl { get; set; }
+
     /// <summary>The Session Expiry Interval the CONNECT asked for (before any cap); DISCONNECT may not raise it from 0 [MQTT-3.14.2-2].</summary>
     public uint ConnectSessionExpiryInterval { get; set; }
 
@@ -268,6 +271,11 @@ internal sealed class MqttConnection : IDisposable
                     if (PendingAudit is { Count: > 0 })
                     {
                         await _broker.WritePendingAuditAsync(this).ConfigureAwait(false);
+                    }
+
+                    if (PendingControl is not null)
+                    {
+                        await _broker.OnControlAsync(this).ConfigureAwait(false);
                     }
                 }
             }

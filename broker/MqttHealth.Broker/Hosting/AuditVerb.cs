@@ -49,6 +49,13 @@ public static class AuditVerb
             }
         }
 
-        return AuditCommand.Run(options.DataDirectory, forwarded, output, error);
+        int exit = AuditCommand.Run(options.DataDirectory, forwarded, output, error);
+        if (exit == BrokerExitCodes.Ok && forwarded.Count > 0 && forwarded[0] == "export")
+        {
+            // Reading the whole trail out is itself an access to record (after the export, so it is not in what was exported).
+            AuditSubmission.RecordAction(options.DataDirectory, options.Audit, UsersCommand.OperatingSystemUser(), "audit export " + string.Join(' ', forwarded.Skip(1)), error);
+        }
+
+        return exit;
     }
 }

@@ -20,4 +20,7 @@ public enum BrokerCommand
 
     /// <summary><c>audit verify|export ...</c>: check or export the audit trail (<see cref="AuditVerb"/>).</summary>
     Audit = 5,
+
+    /// <summary><c>breakglass list|review ...</c>: the emergency grants and their review (<see cref="BreakGlassVerb"/>).</summary>
+    BreakGlass = 6,
 }

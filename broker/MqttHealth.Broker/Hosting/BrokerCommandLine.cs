@@ -23,6 +23,7 @@ public sealed class BrokerCommandLine
     {
         [UsersCommand.Verb] = BrokerCommand.Users,
         [AuditVerb.Verb] = BrokerCommand.Audit,
+        [BreakGlassVerb.Verb] = BrokerCommand.BreakGlass,
     };
 
     /// <summary>Every named option, in the order <c>--help</c> lists them.</summary>

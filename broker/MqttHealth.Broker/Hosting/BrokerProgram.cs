@@ -51,6 +51,8 @@ public static class BrokerProgram
                 return UsersCommand.Run(commandLine.VerbArguments, AppContext.BaseDirectory, EnvironmentName(), Console.In, !Console.IsInputRedirected, output, error);
             case BrokerCommand.Audit:
                 return AuditVerb.Run(commandLine.VerbArguments, AppContext.BaseDirectory, EnvironmentName(), output, error);
+            case BrokerCommand.BreakGlass:
+                return BreakGlassVerb.Run(commandLine.VerbArguments, AppContext.BaseDirectory, EnvironmentName(), output, error);
         }
 
         // Content root = the binary's directory, so appsettings.json is found whatever the working directory.

@@ -1,3 +1,4 @@
+using MqttHealth.Broker.Audit;
 using MqttHealth.Broker.Options;
 using MqttHealth.Broker.Storage;
 
@@ -44,6 +45,12 @@ public static class RecoverCommand
             return BrokerExitCodes.BadConfiguration;
         }
 
-        return SqliteStoreRecovery.Run(Path.GetFullPath(options.DataDirectory), output, error);
+        int exit = SqliteStoreRecovery.Run(Path.GetFullPath(options.DataDirectory), output, error);
+        if (exit == BrokerExitCodes.Ok)
+        {
+            AuditSubmission.RecordAction(options.DataDirectory, options.Audit, UsersCommand.OperatingSystemUser(), "recover: broker.db salvaged into a fresh database (the original kept beside it)", error);
+        }
+
+        return exit;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using MqttHealth.Broker.Audit;
 using MqttHealth.Broker.Options;
 using MqttHealth.Broker.Security.Authentication;
 
@@ -102,7 +103,7 @@ public static class UsersCommand
                 }
 
                 users.RemoveAt(index);
-                return Save(path, users, output, error, $"user '{name}' removed");
+                return Save(path, users, options, output, error, $"user '{name}' removed");
         }
 
         if (action == "add")
@@ -129,7 +130,7 @@ public static class UsersCommand
 
             string hash = new PasswordHasher(options.Security.PasswordIterations).Hash(Encoding.UTF8.GetBytes(password!));
             users.Add(new StoredUser(name, hash, roles, attributes));
-            return Save(path, users, output, error, $"user '{name}' added");
+            return Save(path, users, options, output, error, $"user '{name}' added");
         }
 
         // passwd
@@ -145,7 +146,7 @@ public static class UsersCommand
 
         // Rehashed with the configured count: raising PasswordIterations takes effect for a user here.
         users[index] = users[index] with { PasswordHash = new PasswordHasher(options.Security.PasswordIterations).Hash(Encoding.UTF8.GetBytes(newPassword!)) };
-        return Save(path, users, output, error, $"password of user '{name}' changed");
+        return Save(path, users, options, output, error, $"password of user '{name}' changed");
     }
 
     public static void WriteUsage(TextWriter output)
@@ -271,21 +272,57 @@ public static class UsersCommand
         return attributes.Length == 0 ? $"{user.Name}\troles={roles}" : $"{user.Name}\troles={roles}\t{attributes}";
     }
 
-    private static int Save(string path, List<StoredUser> users, TextWriter output, TextWriter error, string done)
+    /// <summary>
+    /// Writes the users file and records the change in the audit trail (<see cref="AuditSubmission"/>: directly, or through
+    /// the running broker). A trail that cannot be written stops the command before the file changes: no unaudited change.
+    /// </summary>
+    private static int Save(string path, List<StoredUser> users, BrokerOptions options, TextWriter output, TextWriter error, string done)
     {
+        AuditSubmission submission;
         try
         {
-            UserStore.Save(path, users);
+            submission = AuditSubmission.Open(options.DataDirectory, options.Audit);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (AuditException ex)
         {
-            error.WriteLine($"mqtthealth-broker: cannot write users file '{path}': {ex.Message.ReplaceLineEndings(" ")}");
+            error.WriteLine($"mqtthealth-broker: nothing changed: the change could not be audited: {ex.Message}");
             return BrokerExitCodes.Failure;
+        }
+
+        try
+        {
+            try
+            {
+                UserStore.Save(path, users);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"mqtthealth-broker: cannot write users file '{path}': {ex.Message.ReplaceLineEndings(" ")}");
+                return BrokerExitCodes.Failure;
+            }
+
+            var record = new AuditRecord(DateTimeOffset.UtcNow, AuditEventKind.UserChanged, OperatingSystemUser(), Detail: $"{done} ({path})");
+            if (!submission.SubmitAsync([record], TimeSpan.FromSeconds(10)).GetAwaiter().GetResult())
+            {
+                output.WriteLine("(the running broker has not taken the audit record into the trail yet; it is committed in its inbox)");
+            }
+        }
+        catch (AuditException ex)
+        {
+            error.WriteLine($"mqtthealth-broker: {done}, but the audit record could not be written: {ex.Message}");
+            return BrokerExitCodes.Failure;
+        }
+        finally
+        {
+            submission.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
 
         output.WriteLine($"{done} ({path})");
         return BrokerExitCodes.Ok;
     }
+
+    /// <summary>Who ran the command, for the audit trail: the operating-system account (<c>os:NAME</c>).</summary>
+    internal static string OperatingSystemUser() => "os:" + Environment.UserName;
 
     private static int Usage(TextWriter error, string message)
     {

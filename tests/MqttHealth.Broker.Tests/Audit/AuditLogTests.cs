@@ -119,7 +119,7 @@ public sealed class AuditLogTests : IDisposable
     {
         await using var first = _log.Open();
 
-        var error = Assert.Throws<AuditException>(() => _log.Open());
+        var error = Assert.Throws<AuditLogInUseException>(() => _log.Open());
 
         Assert.Contains("in use", error.Message, StringComparison.Ordinal);
     }

@@ -10,11 +10,12 @@ public sealed class AuthorizationPolicy
     /// <summary>The admins role name when the file does not set <c>admins</c>.</summary>
     public const string DefaultAdminsRole = "admin";
 
-    internal AuthorizationPolicy(string source, string admins, IReadOnlyDictionary<string, PolicyRole> roles)
+    internal AuthorizationPolicy(string source, string admins, IReadOnlyDictionary<string, PolicyRole> roles, BreakGlass.BreakGlassPolicy? breakGlass = null)
     {
         Source = source;
         Admins = admins;
         Roles = roles;
+        BreakGlass = breakGlass;
     }
 
     /// <summary>Where the policy came from (the file path), for messages.</summary>
@@ -24,6 +25,9 @@ public sealed class AuthorizationPolicy
     public string Admins { get; }
 
     public IReadOnlyDictionary<string, PolicyRole> Roles { get; }
+
+    /// <summary>Who may open emergency grants and within what (docs/break-glass.md); null when the file has no <c>breakGlass</c> section.</summary>
+    public BreakGlass.BreakGlassPolicy? BreakGlass { get; }
 
     /// <summary>Parses a policy from JSON text. Throws <see cref="PolicyException"/> naming the path and the problem.</summary>
     /// <param name="json">The policy file's content.</param>

@@ -37,6 +37,7 @@ internal static class PolicyParser
 
             string admins = AuthorizationPolicy.DefaultAdminsRole;
             Dictionary<string, PolicyRole>? roles = null;
+            BreakGlass.BreakGlassPolicy? breakGlass = null;
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (JsonProperty property in root.EnumerateObject())
             {
@@ -54,8 +55,11 @@ internal static class PolicyParser
                     case "roles":
                         roles = ReadRoles(source, path, property.Value);
                         break;
+                    case "breakGlass":
+                        breakGlass = ReadBreakGlass(source, path, property.Value);
+                        break;
                     default:
-                        throw Error(source, path, $"unknown property \"{property.Name}\" (expected \"admins\" or \"roles\").");
+                        throw Error(source, path, $"unknown property \"{property.Name}\" (expected \"admins\", \"roles\" or \"breakGlass\").");
                 }
             }
 
@@ -64,7 +68,18 @@ internal static class PolicyParser
                 throw Error(source, "$", "the property \"roles\" is missing (an object of role name to role).");
             }
 
-            return new AuthorizationPolicy(source, admins, roles);
+            if (breakGlass is not null)
+            {
+                foreach (string role in breakGlass.Roles)
+                {
+                    if (!roles.ContainsKey(role))
+                    {
+                        throw Error(source, "$.breakGlass.roles", $"the role \"{role}\" is not defined in \"roles\".");
+                    }
+                }
+            }
+
+            return new AuthorizationPolicy(source, admins, roles, breakGlass);
         }
     }
 
@@ -93,6 +108,109 @@ internal static class PolicyParser
         }
 
         return roles;
+    }
+
+    /// <summary>
+    /// <c>"breakGlass": { "roles": [...], "actions": [...], "topics": [...], "maxMinutes": N, "reasons": [...], "alertTopic": "..." }</c>;
+    /// every property is required, so that nobody gets emergency access by an omission.
+    /// </summary>
+    private static BreakGlass.BreakGlassPolicy ReadBreakGlass(string source, string path, JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw Error(source, path, "\"breakGlass\" must be an object with \"roles\", \"actions\", \"topics\", \"maxMinutes\", \"reasons\" and \"alertTopic\".");
+        }
+
+        List<string>? roles = null;
+        List<TopicAction>? actions = null;
+        List<TopicPattern>? topics = null;
+        int? maxMinutes = null;
+        List<string>? reasons = null;
+        string? alertTopic = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonProperty property in element.EnumerateObject())
+        {
+            string propertyPath = path + "." + property.Name;
+            if (!seen.Add(property.Name))
+            {
+                throw Error(source, propertyPath, $"the property \"{property.Name}\" appears twice.");
+            }
+
+            switch (property.Name)
+            {
+                case "roles":
+                    roles = ReadNames(source, propertyPath, property.Value, "\"roles\" must be a non-empty array of role names.");
+                    break;
+                case "actions":
+                    actions = ReadActions(source, propertyPath, property.Value);
+                    if (actions.Contains(TopicAction.Retain))
+                    {
+                        throw Error(source, propertyPath, "a break-glass grant may publish or subscribe, never retain: an emergency must not leave messages behind.");
+                    }
+
+                    break;
+                case "topics":
+                    topics = ReadTopics(source, propertyPath, property.Value);
+                    break;
+                case "maxMinutes":
+                    maxMinutes = property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out int minutes) && minutes is >= 1 and <= 24 * 60
+                        ? minutes
+                        : throw Error(source, propertyPath, "\"maxMinutes\" must be a whole number of minutes from 1 to 1440 (a day).");
+                    break;
+                case "reasons":
+                    reasons = ReadNames(source, propertyPath, property.Value, "\"reasons\" must be a non-empty array of reason codes.");
+                    foreach (string reason in reasons)
+                    {
+                        if (!BreakGlass.BreakGlassRequest.IsReasonCode(reason))
+                        {
+                            throw Error(source, propertyPath, $"the reason code \"{reason}\" must be 1 to 64 letters, digits, '-', '_' or '.': codes, not free text, so that no patient data reaches the audit trail.");
+                        }
+                    }
+
+                    break;
+                case "alertTopic":
+                    alertTopic = ReadName(source, propertyPath, property.Value, "the alert topic");
+                    if (alertTopic.AsSpan().IndexOfAny('+', '#', '\0') >= 0 || alertTopic[0] == '$')
+                    {
+                        throw Error(source, propertyPath, $"the alert topic \"{Escape(alertTopic)}\" must be a topic name: no '+', '#' or U+0000, and not starting with '$'.");
+                    }
+
+                    break;
+                default:
+                    throw Error(source, propertyPath, $"unknown property \"{property.Name}\" (breakGlass has \"roles\", \"actions\", \"topics\", \"maxMinutes\", \"reasons\" and \"alertTopic\").");
+            }
+        }
+
+        foreach (string required in (string[])["roles", "actions", "topics", "maxMinutes", "reasons", "alertTopic"])
+        {
+            if (!seen.Contains(required))
+            {
+                throw Error(source, path, $"the property \"{required}\" is missing.");
+            }
+        }
+
+        return new BreakGlass.BreakGlassPolicy(roles!, actions!, topics!, TimeSpan.FromMinutes(maxMinutes!.Value), reasons!, alertTopic!, source);
+    }
+
+    private static List<string> ReadNames(string source, string path, JsonElement element, string problem)
+    {
+        if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() == 0)
+        {
+            throw Error(source, path, problem);
+        }
+
+        var names = new List<string>();
+        int index = 0;
+        foreach (JsonElement item in element.EnumerateArray())
+        {
+            string name = ReadName(source, $"{path}[{index++}]", item, "a name");
+            if (!names.Contains(name))
+            {
+                names.Add(name);
+            }
+        }
+
+        return names;
     }
 
     private static PolicyRole ReadRole(string source, string path, string name, JsonElement element)
