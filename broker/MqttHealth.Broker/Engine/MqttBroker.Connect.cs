@@ -480,7 +480,7 @@ public sealed partial class MqttBroker
     }
 
     private StoredSession ToStored(Session session) =>
-        new(session.ClientId, session.ProtocolVersion, session.ExpiryInterval, session.Connection is null ? session.DisconnectedAtUnixMs ?? NowUnixMs : null);
+        new(session.ClientId, session.ProtocolVersion, session.ExpiryInterval, session.Connection is null ? session.DisconnectedAtUnixMs ?? NowUnixMs : null, session.Owner);
 
     private static SubscriptionEntry<Session> ToEntry(Session session, string topicFilter, MqttSubscription options, uint? subscriptionIdentifier)
     {
