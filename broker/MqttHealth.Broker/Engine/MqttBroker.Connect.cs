@@ -132,6 +132,13 @@ public sealed partial class MqttBroker
             return;
         }
 
+        if (connect.Will is { } longWill && ExceedsTopicLimits(longWill.Topic))
+        {
+            // Broker:Limits hold for the will too: published later, it would bypass the check every PUBLISH gets.
+            RefuseConnect(c, ReasonCode.TopicNameInvalid, "the Will Topic is longer or has more levels than the broker's topic limits allow");
+            return;
+        }
+
         string clientId = connect.ClientId;
         string? assigned = null;
         if (clientId.Length == 0)
