@@ -132,6 +132,13 @@ public sealed partial class MqttBroker
             return;
         }
 
+        if (connect.Will is { } longWill && ExceedsTopicLimits(longWill.Topic))
+        {
+            // Broker:Limits hold for the will too: published later, it would bypass the check every PUBLISH gets.
+            RefuseConnect(c, ReasonCode.TopicNameInvalid, "the Will Topic is longer or has more levels than the broker's topic limits allow");
+            return;
+        }
+
         string clientId = connect.ClientId;
         string? assigned = null;
         if (clientId.Length == 0)
@@ -480,7 +487,7 @@ public sealed partial class MqttBroker
     }
 
     private StoredSession ToStored(Session session) =>
-        new(session.ClientId, session.ProtocolVersion, session.ExpiryInterval, session.Connection is null ? session.DisconnectedAtUnixMs ?? NowUnixMs : null);
+        new(session.ClientId, session.ProtocolVersion, session.ExpiryInterval, session.Connection is null ? session.DisconnectedAtUnixMs ?? NowUnixMs : null, session.Owner);
 
     private static SubscriptionEntry<Session> ToEntry(Session session, string topicFilter, MqttSubscription options, uint? subscriptionIdentifier)
     {

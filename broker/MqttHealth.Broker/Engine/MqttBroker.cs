@@ -269,6 +269,9 @@ public sealed partial class MqttBroker : IAsyncDisposable
                 ExpiryInterval = stored.SessionExpiryInterval,
                 IsDurable = true,
 
+                // Null for a session stored before owners were (schema version 1): its next CONNECT claims it.
+                Owner = stored.Owner,
+
                 // A session stored as connected was connected when the broker stopped: its clock starts now.
                 DisconnectedAtUnixMs = stored.DisconnectedAtUnixMs ?? now,
             };

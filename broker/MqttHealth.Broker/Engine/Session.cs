@@ -16,8 +16,9 @@ internal sealed class Session
     }
 
     /// <summary>
-    /// The principal the session belongs to (<c>kind:name</c>), set by every accepted CONNECT; another principal may not
-    /// take the client id over. Null for a session restored from storage until its first connection (not stored yet).
+    /// The principal the session belongs to (<c>kind:name</c>), set by every accepted CONNECT and stored with a durable
+    /// session; another principal may not take the client id over. Null only for a session restored from a database that
+    /// did not know its owner (schema version 1, or rebuilt by recover) until its next CONNECT claims it.
     /// </summary>
     public string? Owner { get; set; }
 

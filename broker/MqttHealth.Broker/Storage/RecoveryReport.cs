@@ -45,7 +45,7 @@ internal static class RecoveryReport
         output.WriteLine(string.Create(c, $"    {plan.RetainedWithoutMessage} retained entries dropped: their message was not readable"));
         output.WriteLine(string.Create(c, $"    {plan.Duplicates} duplicate rows dropped"));
         output.WriteLine(string.Create(c, $"    {plan.UnreferencedMessages} messages dropped: no readable delivery or retained entry referred to them"));
-        output.WriteLine(string.Create(c, $"    {plan.RebuiltSessions.Count} sessions rebuilt (session row lost, subscriptions/deliveries survived; kept until the client reconnects){Names(plan.RebuiltSessions)}"));
+        output.WriteLine(string.Create(c, $"    {plan.RebuiltSessions.Count} sessions rebuilt (session row lost, subscriptions/deliveries survived; kept until the client reconnects, and claimed by the first principal to connect){Names(plan.RebuiltSessions)}"));
         output.WriteLine();
 
         var subscriptions = state.Sessions.Sum(s => s.Subscriptions.Count);

@@ -12,7 +12,8 @@ namespace MqttHealth.Broker.Storage;
  * hands Apply everything that queued up during the previous commit (group commit), so under load many
  * messages share one fsync, and the engine acknowledges a PUBLISH only after its batch is durable.
  *
- * Opening refuses anything it cannot vouch for (not a database, damaged pages, a foreign or newer schema,
+ * Opening migrates a database of an earlier schema version in place (SqliteSchema.Migrate) and refuses
+ * anything it cannot vouch for (not a database, damaged pages, a foreign or newer schema,
  * a directory in place of the file, no permission) with a BrokerStoreException that names the file and
  * the recover command. The broker does not start on a database it could only partly read: a half-loaded
  * store would silently drop the sessions and messages it promised to keep.
@@ -219,7 +220,7 @@ public sealed partial class SqliteBrokerStore : IBrokerStore
 
             created = true;
         }
-        else if (version != SqliteSchema.Version)
+        else if (version < 1)
         {
             throw StoreErrors.Unusable(DatabasePath, $"it has the unknown schema version {version}");
         }
@@ -246,6 +247,12 @@ public sealed partial class SqliteBrokerStore : IBrokerStore
         {
             SqliteSchema.Create(connection);
             LogCreated(_logger, DatabasePath, SqliteSchema.Version);
+        }
+        else if (version < SqliteSchema.Version)
+        {
+            // An earlier broker's database: brought up to date in place, in one transaction (all or nothing).
+            SqliteSchema.Migrate(connection, version);
+            LogMigrated(_logger, DatabasePath, version, SqliteSchema.Version);
         }
 
         _maxMessageId = SqliteSchema.ExecuteInt64(connection, $"SELECT coalesce((SELECT value FROM meta WHERE key = '{SqliteSchema.MaxMessageIdKey}'), -1)");
@@ -451,6 +458,9 @@ public sealed partial class SqliteBrokerStore : IBrokerStore
 
     private BrokerStoreException Inconsistent(string finding) =>
         StoreErrors.Unusable(DatabasePath, $"its contents are inconsistent: {finding}");
+
+    [LoggerMessage(EventId = 2090, Level = LogLevel.Information, Message = "Storage: migrated {Path} from schema version {From} to {To}")]
+    private static partial void LogMigrated(ILogger logger, string path, long from, int to);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Storage: created {Path} (schema version {Version})")]
     private static partial void LogCreated(ILogger logger, string path, int version);

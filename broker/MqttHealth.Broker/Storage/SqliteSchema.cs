@@ -3,8 +3,13 @@ using Microsoft.Data.Sqlite;
 namespace MqttHealth.Broker.Storage;
 
 /*
- * The broker database's schema, version 1 (PRAGMA user_version). Documented in docs/broker-storage.md;
- * a change here is a new version with a migration, never an edit of version 1.
+ * The broker database's schema, version 2 (PRAGMA user_version). Documented in docs/broker-storage.md;
+ * a change here is a new version with a migration, never an edit of an earlier version.
+ *
+ * History: version 1 (the first); version 2 added sessions.owner, the principal a client id belongs to
+ * (null for a session stored by version 1: the first principal to connect with its client id claims it).
+ * A database of an earlier version is migrated in place when the broker opens it (Migrate), in one
+ * transaction: a failure leaves it as it was.
  *
  * Messages are stored once and referenced by deliveries and by the retained table. Every table is a
  * rowid table (no WITHOUT ROWID) so that the recover command can walk any table in rowid order and step
@@ -15,7 +20,7 @@ namespace MqttHealth.Broker.Storage;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this broker writes and reads.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     public const string DatabaseFileName = "broker.db";
 
@@ -37,7 +42,8 @@ internal static class SqliteSchema
             client_id TEXT NOT NULL PRIMARY KEY,
             protocol_version INTEGER NOT NULL,
             session_expiry_interval INTEGER NOT NULL,
-            disconnected_at_unix_ms INTEGER
+            disconnected_at_unix_ms INTEGER,
+            owner TEXT
         );
         CREATE TABLE subscriptions (
             client_id TEXT NOT NULL REFERENCES sessions (client_id) DEFERRABLE INITIALLY DEFERRED,
@@ -86,11 +92,24 @@ internal static class SqliteSchema
         );
         CREATE INDEX retained_by_message ON retained (message_id);
         INSERT INTO meta (key, value) VALUES ('max_message_id', 0);
-        PRAGMA user_version = 1;
+        PRAGMA user_version = 2;
         """;
 
+    /// <summary>
+    /// Migrations[v - 1] turns a version v database into version v + 1. Each only adds (a column with no value
+    /// for the existing rows), so the rows of the earlier version keep their meaning.
+    /// </summary>
+    private static readonly string[] Migrations =
+    [
+        // 1 -> 2: the owner of a session. Existing sessions have none (NULL) until their next CONNECT claims them.
+        "ALTER TABLE sessions ADD COLUMN owner TEXT",
+    ];
+
     // Columns in the order SqliteBrokerStore.Load and the recover command read them.
-    public const string SessionColumns = "client_id, protocol_version, session_expiry_interval, disconnected_at_unix_ms";
+    public const string SessionColumns = "client_id, protocol_version, session_expiry_interval, disconnected_at_unix_ms, owner";
+
+    /// <summary>The session columns of a version 1 database (no owner column), for the recover command; read in the order of <see cref="SessionColumns"/>.</summary>
+    public const string SessionColumnsVersion1 = "client_id, protocol_version, session_expiry_interval, disconnected_at_unix_ms, NULL AS owner";
 
     public const string SubscriptionColumns = "client_id, topic_filter, maximum_qos, no_local, retain_as_published, retain_handling, subscription_identifier";
 
@@ -114,7 +133,7 @@ internal static class SqliteSchema
             Pooling = false,
         }.ToString();
 
-    /// <summary>Creates the version 1 schema in an empty database, in one transaction.</summary>
+    /// <summary>Creates the current schema in an empty database, in one transaction.</summary>
     public static void Create(SqliteConnection connection)
     {
         using var transaction = connection.BeginTransaction();
@@ -126,6 +145,51 @@ internal static class SqliteSchema
         }
 
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// Migrates a database of version <paramref name="from"/> (1 to <see cref="Version"/> - 1) to <see cref="Version"/>
+    /// in one transaction, the new user_version included: it is migrated whole or not at all.
+    /// </summary>
+    public static void Migrate(SqliteConnection connection, long from)
+    {
+        if (from < 1 || from >= Version)
+        {
+            throw new ArgumentOutOfRangeException(nameof(from), from, $"Only versions 1 to {Version - 1} are migrated.");
+        }
+
+        using var transaction = connection.BeginTransaction();
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            for (var version = from; version < Version; version++)
+            {
+                command.CommandText = Migrations[version - 1];
+                command.ExecuteNonQuery();
+            }
+
+            command.CommandText = $"PRAGMA user_version = {Version.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>True when <paramref name="table"/> has the column <paramref name="column"/> (false when the schema cannot be read).</summary>
+    public static bool HasColumn(SqliteConnection connection, string table, string column)
+    {
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM pragma_table_info($table) WHERE name = $column";
+            command.Parameters.AddWithValue("$table", table);
+            command.Parameters.AddWithValue("$column", column);
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
     }
 
     public static long ExecuteInt64(SqliteConnection connection, string sql)

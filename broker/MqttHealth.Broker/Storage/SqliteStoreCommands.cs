@@ -37,10 +37,10 @@ internal sealed class SqliteStoreCommands : IDisposable
     {
         _upsertSession = Create(
             connection,
-            "INSERT INTO sessions (client_id, protocol_version, session_expiry_interval, disconnected_at_unix_ms) VALUES ($p0, $p1, $p2, $p3) " +
+            "INSERT INTO sessions (client_id, protocol_version, session_expiry_interval, disconnected_at_unix_ms, owner) VALUES ($p0, $p1, $p2, $p3, $p4) " +
             "ON CONFLICT (client_id) DO UPDATE SET protocol_version = excluded.protocol_version, " +
-            "session_expiry_interval = excluded.session_expiry_interval, disconnected_at_unix_ms = excluded.disconnected_at_unix_ms",
-            4);
+            "session_expiry_interval = excluded.session_expiry_interval, disconnected_at_unix_ms = excluded.disconnected_at_unix_ms, owner = excluded.owner",
+            5);
         _selectSessionMessages = Create(connection, "SELECT DISTINCT message_id FROM deliveries WHERE client_id = $p0", 1);
         _deleteSessionDeliveries = Create(connection, "DELETE FROM deliveries WHERE client_id = $p0", 1);
         _deleteSessionSubscriptions = Create(connection, "DELETE FROM subscriptions WHERE client_id = $p0", 1);
@@ -95,7 +95,7 @@ internal sealed class SqliteStoreCommands : IDisposable
     }
 
     public void UpsertSession(StoredSession session) =>
-        _upsertSession.Execute(session.ClientId, (long)session.ProtocolVersion, (long)session.SessionExpiryInterval, session.DisconnectedAtUnixMs);
+        _upsertSession.Execute(session.ClientId, (long)session.ProtocolVersion, (long)session.SessionExpiryInterval, session.DisconnectedAtUnixMs, session.Owner);
 
     /// <summary>Deletes the session and everything under it; adds the messages its deliveries referenced to <paramref name="released"/>.</summary>
     public void DeleteSession(string clientId, HashSet<long> released)

@@ -227,7 +227,11 @@ public static class SqliteStoreRecovery
         }
 
         result.Meta = Read(source, result, "meta", SqliteSchema.MetaColumns, StoreRows.ReadMeta);
-        result.Sessions = Read(source, result, "sessions", SqliteSchema.SessionColumns, StoreRows.ReadSession);
+        // A version 1 database has no sessions.owner: its sessions are read with no owner, as the broker's migration leaves them.
+        var sessionColumns = result.HeaderError is null && !SqliteSchema.HasColumn(source, "sessions", "owner") && result.SchemaVersion < 2
+            ? SqliteSchema.SessionColumnsVersion1
+            : SqliteSchema.SessionColumns;
+        result.Sessions = Read(source, result, "sessions", sessionColumns, StoreRows.ReadSession);
         result.Subscriptions = Read(source, result, "subscriptions", SqliteSchema.SubscriptionColumns, StoreRows.ReadSubscription);
         result.Messages = Read(source, result, "messages", SqliteSchema.MessageColumns, StoreRows.ReadMessage);
         result.Deliveries = Read(source, result, "deliveries", SqliteSchema.DeliveryColumns, StoreRows.ReadDelivery);
@@ -437,7 +441,8 @@ public static class SqliteStoreRecovery
             {
                 // The session row is lost but what hangs under it survived. Rebuilt so that the client still gets
                 // its messages; its settings are unknown, so it is kept until the client connects again (which
-                // sets them anew) or an operator removes it.
+                // sets them anew) or an operator removes it. Its owner is unknown too: the first principal to
+                // connect with the client id claims it (as for a session stored by schema version 1).
                 sessions.Add(clientId, new StoredSession(clientId, MqttProtocolVersion.V500, uint.MaxValue, nowUnixMs));
                 RebuiltSessions.Add(clientId);
             }

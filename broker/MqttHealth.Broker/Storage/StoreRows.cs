@@ -16,7 +16,8 @@ internal static class StoreRows
         Text(row, 0, "sessions.client_id"),
         ProtocolVersion(Integer(row, 1, "sessions.protocol_version")),
         checked((uint)Range(row, 2, "sessions.session_expiry_interval", 0, uint.MaxValue)),
-        OptionalInteger(row, 3, "sessions.disconnected_at_unix_ms"));
+        OptionalInteger(row, 3, "sessions.disconnected_at_unix_ms"),
+        OptionalText(row, 4, "sessions.owner"));
 
     public static (string ClientId, StoredSubscription Subscription) ReadSubscription(SqliteDataReader row)
     {

@@ -10,8 +10,10 @@ public static class DatabaseFiles
 {
     public const int RetainedCount = 5;
 
+    public const string OwnerOfA = "Password:device-a";
+
     /// <summary>
-    /// Sessions "a" (every message queued) and "b" (even ids), subscriptions, inbound QoS 2 ids, messages
+    /// Sessions "a" (every message queued, owned by <see cref="OwnerOfA"/>) and "b" (even ids, no owner), subscriptions, inbound QoS 2 ids, messages
     /// 1..<paramref name="messages"/> of 200 bytes each (about 15 per 4 KiB page), and retained messages
     /// with the ids above them. The store is closed afterwards, so everything is in broker.db (no WAL).
     /// </summary>
@@ -20,7 +22,7 @@ public static class DatabaseFiles
         using var store = directory.OpenStore();
         var operations = new List<StoreOperation>
         {
-            new SaveSession(Session("a")),
+            new SaveSession(Session("a", owner: OwnerOfA)),
             new SaveSession(Session("b", expiry: uint.MaxValue)),
             new SaveSubscription("a", Subscription("sensors/#")),
             new SaveSubscription("b", Subscription("sensors/+", id: 3)),

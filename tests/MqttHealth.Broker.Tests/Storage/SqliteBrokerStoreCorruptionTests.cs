@@ -79,12 +79,13 @@ public sealed class SqliteBrokerStoreCorruptionTests : IDisposable
     public void Open_NewerSchemaVersion_ThrowsAskingForTheNewerBroker()
     {
         DatabaseFiles.Populate(_directory, 1);
-        _directory.Execute("PRAGMA user_version = 2");
+        _directory.Execute($"PRAGMA user_version = {SqliteSchema.Version + 1}");
 
         var error = Assert.Throws<BrokerStoreException>(_directory.OpenStore);
 
         Assert.Contains(_directory.DatabasePath, error.Message, StringComparison.Ordinal);
-        Assert.Contains("schema version 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"schema version {SqliteSchema.Version + 1}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"reads only version {SqliteSchema.Version}", error.Message, StringComparison.Ordinal);
         Assert.Contains("newer mqtthealth-broker", error.Message, StringComparison.Ordinal);
         Assert.Contains("refuses to start", error.Message, StringComparison.Ordinal);
     }

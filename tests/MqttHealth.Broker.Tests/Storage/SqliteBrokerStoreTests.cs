@@ -24,7 +24,7 @@ public sealed class SqliteBrokerStoreTests : IDisposable
         }
 
         Assert.True(File.Exists(_directory.DatabasePath));
-        Assert.Equal(1, _directory.Scalar("PRAGMA user_version"));
+        Assert.Equal(SqliteSchema.Version, _directory.Scalar("PRAGMA user_version"));
         using var raw = _directory.OpenRaw();
         using var command = raw.CreateCommand();
         command.CommandText = "PRAGMA journal_mode";
@@ -66,6 +66,23 @@ public sealed class SqliteBrokerStoreTests : IDisposable
         Assert.Empty(v311.Subscriptions);
         Assert.Empty(v311.Deliveries);
         Assert.Empty(v311.InboundQos2PacketIds);
+    }
+
+    [Fact]
+    public void Sessions_Owner_RoundTripsAndFollowsTheLastSave()
+    {
+        Apply(
+            new SaveSession(Session("claimed", owner: "Password:dev42")),
+            new SaveSession(Session("unclaimed")),
+            new SaveSession(Session("reclaimed", owner: "Password:old")));
+        Apply(new SaveSession(Session("reclaimed", owner: "Certificate:bedside-7")));
+
+        var sessions = Reload().Sessions.ToDictionary(s => s.ClientId);
+
+        Assert.Equal("Password:dev42", sessions["claimed"].Owner);
+        Assert.Null(sessions["unclaimed"].Owner);
+        Assert.Equal("Certificate:bedside-7", sessions["reclaimed"].Owner);
+        Assert.Equal("Password:dev42", _directory.ExecuteString("SELECT owner FROM sessions WHERE client_id = 'claimed'"));
     }
 
     [Fact]

@@ -52,6 +52,8 @@ public sealed class SqliteStoreRecoveryTests : IDisposable
         Assert.Equal("sensors/#", Assert.Single(a.Subscriptions).TopicFilter);
         Assert.Equal([(ushort)17], a.InboundQos2PacketIds);
         Assert.Equal(uint.MaxValue, b.SessionExpiryInterval);
+        Assert.Equal(DatabaseFiles.OwnerOfA, a.Owner);
+        Assert.Null(b.Owner);
         Assert.Equal(DatabaseFiles.RetainedCount, state.Retained.Count);
         Assert.Equal(Messages + DatabaseFiles.RetainedCount, state.MaxMessageId);
         var dropped = Messages + (Messages / 2) - a.Deliveries.Count - b.Deliveries.Count;
@@ -134,6 +136,7 @@ public sealed class SqliteStoreRecoveryTests : IDisposable
         Assert.Equal(48, state.Sessions.Single(s => s.ClientId == "a").Deliveries.Count);
         Assert.Equal(25, state.Sessions.Single(s => s.ClientId == "b").Deliveries.Count);
         Assert.Equal(55, state.MaxMessageId);
+        Assert.Equal(DatabaseFiles.OwnerOfA, state.Sessions.Single(s => s.ClientId == "a").Owner);
     }
 
     [Fact]

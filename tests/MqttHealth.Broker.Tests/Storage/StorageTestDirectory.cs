@@ -37,6 +37,14 @@ public sealed class StorageTestDirectory : IDisposable
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    public string? ExecuteString(string sql)
+    {
+        using var connection = OpenRaw();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar() as string;
+    }
+
     public void Execute(string sql)
     {
         using var connection = OpenRaw();

@@ -8,8 +8,8 @@ namespace MqttHealth.Broker.Tests.Storage;
 /// <summary>Builders for the records the store takes.</summary>
 public static class StoreTestData
 {
-    public static StoredSession Session(string clientId, uint expiry = 3600, long? disconnectedAt = null, MqttProtocolVersion version = MqttProtocolVersion.V500) =>
-        new(clientId, version, expiry, disconnectedAt);
+    public static StoredSession Session(string clientId, uint expiry = 3600, long? disconnectedAt = null, MqttProtocolVersion version = MqttProtocolVersion.V500, string? owner = null) =>
+        new(clientId, version, expiry, disconnectedAt, owner);
 
     /// <summary>A message whose payload names its id ("message-00042 ..."), padded to <paramref name="size"/> bytes.</summary>
     public static BrokerMessage Message(long id, string topic = "sensors/a", int size = 32, QualityOfService qos = QualityOfService.AtLeastOnce, bool retain = false)
