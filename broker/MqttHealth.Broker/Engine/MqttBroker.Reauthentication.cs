@@ -43,7 +43,8 @@ public sealed partial class MqttBroker
 
             if (method != c.AuthenticationMethod)
             {
-                RefuseReauthenticationLocked(c, ReasonCode.BadAuthenticationMethod, $"method '{method}', but the connection authenticated with '{c.AuthenticationMethod}' [MQTT-4.12.1-1]");
+                // DISCONNECT cannot carry 0x8C (5.0 §3.14.2.1 lists it for CONNACK only): a broken rule is a protocol error.
+                RefuseReauthenticationLocked(c, ReasonCode.ProtocolError, $"method '{method}', but the connection authenticated with '{c.AuthenticationMethod}' [MQTT-4.12.1-1]");
             }
         }
 
@@ -62,11 +63,7 @@ public sealed partial class MqttBroker
                 return;
             }
 
-            if (result.Outcome == AuthenticationOutcome.BadAuthenticationMethod)
-            {
-                RefuseReauthenticationLocked(c, ReasonCode.BadAuthenticationMethod, $"method '{method}' is not offered for re-authentication");
-            }
-            else if (result.Outcome != AuthenticationOutcome.Authenticated || result.Principal is not { } principal)
+            if (result.Outcome != AuthenticationOutcome.Authenticated || result.Principal is not { } principal)
             {
                 RefuseReauthenticationLocked(c, ReasonCode.NotAuthorized, result.Detail ?? "the credentials were refused");
             }
@@ -99,6 +96,6 @@ public sealed partial class MqttBroker
         TokenLog.ReauthenticationRefused(_logger, c.Info.ConnectionId, c.ClientId, why, (int)reason);
 
         // The client hears only the code; the reason string does not say which check failed.
-        c.Close(reason, reason == ReasonCode.BadAuthenticationMethod ? "bad authentication method" : "re-authentication failed");
+        c.Close(reason, reason == ReasonCode.ProtocolError ? "re-authentication must use the connection's authentication method [MQTT-4.12.1-1]" : "re-authentication failed");
     }
 }
