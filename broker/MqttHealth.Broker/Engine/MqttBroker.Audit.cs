@@ -21,11 +21,11 @@ public sealed partial class MqttBroker
         switch (auth.Outcome)
         {
             case AuthenticationOutcome.Authenticated:
-                await _audit!.AppendAsync(new AuditRecord(now, AuditEventKind.AuthenticationSucceeded, auth.Principal?.Name, clientId, remote, Detail: auth.Principal?.Kind.ToString())).ConfigureAwait(false);
+                await _audit!.AppendAsync(new AuditRecord(now, AuditEventKind.AuthenticationSucceeded, auth.Principal?.Name, clientId, remote, Detail: auth.Detail is { } how ? $"{auth.Principal?.Kind}, {how}" : auth.Principal?.Kind.ToString())).ConfigureAwait(false);
                 break;
             case AuthenticationOutcome.Failed:
                 // The user name as sent: the operator needs it to see guessing; the password never reaches the trail.
-                await _audit!.AppendAsync(new AuditRecord(now, AuditEventKind.AuthenticationFailed, connect.UserName, clientId, remote, Detail: "bad user name or password")).ConfigureAwait(false);
+                await _audit!.AppendAsync(new AuditRecord(now, AuditEventKind.AuthenticationFailed, connect.UserName, clientId, remote, Detail: auth.Detail ?? "bad user name or password")).ConfigureAwait(false);
                 break;
             case AuthenticationOutcome.BadAuthenticationMethod:
                 await _audit!.AppendAsync(new AuditRecord(now, AuditEventKind.AuthenticationFailed, connect.UserName, clientId, remote, Detail: $"authentication method '{connect.Properties?.AuthenticationMethod}' not offered")).ConfigureAwait(false);

@@ -114,6 +114,8 @@ public sealed partial class MqttBroker
         }
 
         c.Principal = auth.Principal ?? Security.Principal.Anonymous;
+        c.CredentialsExpireAt = auth.ExpiresAt;
+        c.AuthenticationMethod = v5 && auth.Outcome == AuthenticationOutcome.Authenticated ? props?.AuthenticationMethod : null;
         if (!WithinConnectionLimitsLocked(c))
         {
             return;
@@ -254,6 +256,7 @@ public sealed partial class MqttBroker
                 MaximumPacketSize = (uint)_options.MaximumPacketSize,
                 TopicAliasMaximum = _options.TopicAliasMaximum,
                 AssignedClientIdentifier = assigned,
+                AuthenticationMethod = c.AuthenticationMethod, // the CONNECT's method, echoed [MQTT-4.12.0-5]
             };
             if (_options.MaximumQoS < QualityOfService.ExactlyOnce)
             {

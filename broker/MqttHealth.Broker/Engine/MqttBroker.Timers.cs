@@ -3,7 +3,7 @@ using MqttHealth.Mqtt.Protocol;
 
 namespace MqttHealth.Broker.Engine;
 
-/// <summary>The sweep, four times a second: keep alive, CONNECT timeout, will delay, session expiry; once a second, the policy file.</summary>
+/// <summary>The sweep, four times a second: keep alive, CONNECT timeout, credential expiry, will delay, session expiry; once a second, the policy file.</summary>
 public sealed partial class MqttBroker
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(250);
@@ -46,6 +46,12 @@ public sealed partial class MqttBroker
                 {
                     // One and a half times the keep alive without a packet [MQTT-3.1.2-22].
                     c.Close(ReasonCode.KeepAliveTimeout, $"nothing received for 1.5 x keep alive ({c.KeepAliveSeconds} s)");
+                }
+                else if (c.State == ConnectionState.Connected && c.CredentialsExpireAt is { } expires && now >= expires.ToUnixTimeMilliseconds())
+                {
+                    // A token's exp or a certificate's end of validity: the connection may not outlive its proof of identity.
+                    Security.Authentication.Tokens.TokenLog.CredentialsExpired(_logger, c.Info.ConnectionId, c.ClientId, c.Principal?.Name ?? string.Empty, expires);
+                    c.Close(ReasonCode.NotAuthorized, "the credentials expired");
                 }
             }
 

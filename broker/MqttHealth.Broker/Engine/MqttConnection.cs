@@ -59,6 +59,12 @@ internal sealed class MqttConnection : IDisposable
     /// <summary>Who the connection acts for: set when its CONNECT is accepted (anonymous or authenticated), null before.</summary>
     public Security.Principal? Principal { get; set; }
 
+    /// <summary>When the connection's credentials stop being valid (a token's expiry, a certificate's end of validity); the sweep closes it then. Null: never.</summary>
+    public DateTimeOffset? CredentialsExpireAt { get; set; }
+
+    /// <summary>The MQTT 5 Authentication Method the connection authenticated with (enhanced authentication), or null; AUTH is only allowed with it [MQTT-4.12.0-7].</summary>
+    public string? AuthenticationMethod { get; set; }
+
     /// <summary>Broker:Limits rates (null when off): PUBLISH packets and bytes a second.</summary>
     public TokenBucket? MessageRate { get; set; }
 
@@ -264,6 +270,14 @@ internal sealed class MqttConnection : IDisposable
                         // right behind the CONNECT are handled after it, in order.
                         var connect = MqttBroker.DecodeConnect(frame);
                         await _broker.OnConnectAsync(this, connect).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    if (frame.Type == MqttPacketType.Auth && State == ConnectionState.Connected)
+                    {
+                        // Re-authentication checks a token: awaited here, outside the engine lock, like a CONNECT's credentials.
+                        var auth = MqttBroker.DecodeAuth(this, frame);
+                        await _broker.OnAuthAsync(this, auth).ConfigureAwait(false);
                         continue;
                     }
 

@@ -53,6 +53,11 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             errors.Add($"Broker:Security:AuthFailureBackoffBase must be 0 or more and Broker:Security:AuthFailureBackoffMax at least as long, not {security.AuthFailureBackoffBase} and {security.AuthFailureBackoffMax}");
         }
 
+        if (options.Security?.Jwt is { } jwt)
+        {
+            ValidateJwt(jwt, errors);
+        }
+
         if (options.MaximumPacketSize is < 16 or > LargestMqttPacket)
         {
             errors.Add($"{BrokerConfiguration.Describe("Broker:MaximumPacketSize")} must be between 16 and {LargestMqttPacket} bytes, not {options.MaximumPacketSize}");
@@ -143,6 +148,59 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
                 {
                     errors.Add($"{BrokerConfiguration.Describe(listeners[i].Key)} and {BrokerConfiguration.Describe(listeners[j].Key)} are both {listeners[i].Port}; each listener needs its own port");
                 }
+            }
+        }
+    }
+
+    /// <summary>Broker:Security:Jwt: nothing is checked while JwksFile is unset (tokens off); the file itself is read at start.</summary>
+    private static void ValidateJwt(JwtOptions jwt, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(jwt.JwksFile))
+        {
+            return;
+        }
+
+        const string Prefix = "Broker:Security:Jwt:";
+        if (string.IsNullOrWhiteSpace(jwt.Issuer) || string.IsNullOrWhiteSpace(jwt.Audience))
+        {
+            errors.Add($"{Prefix}Issuer and {Prefix}Audience are required when {Prefix}JwksFile is set: a token is accepted only from one issuer, for this broker");
+        }
+
+        if (jwt.ClockSkew < TimeSpan.Zero || jwt.ClockSkew > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"{Prefix}ClockSkew must be between 00:00:00 and 00:10:00, not {jwt.ClockSkew}");
+        }
+
+        if (jwt.MaximumLifetime is { } lifetime && lifetime <= TimeSpan.Zero)
+        {
+            errors.Add($"{Prefix}MaximumLifetime must be more than 0 when set, not {lifetime}");
+        }
+
+        foreach ((string key, string? claim) in new[] { ("SubjectClaim", jwt.SubjectClaim), ("RolesClaim", jwt.RolesClaim), ("ScopeClaim", jwt.ScopeClaim) })
+        {
+            if (string.IsNullOrWhiteSpace(claim))
+            {
+                errors.Add($"{Prefix}{key} must name a claim");
+            }
+        }
+
+        foreach ((string scope, string role) in jwt.ScopeRoles)
+        {
+            if (!Security.Authentication.UserNames.IsValidRole(role))
+            {
+                errors.Add($"{Prefix}ScopeRoles maps '{scope}' to '{role}', which is not a valid role name (letters, digits, '.', '_', '-')");
+            }
+        }
+
+        foreach ((string attribute, string claim) in jwt.AttributeClaims)
+        {
+            if (!Security.Authentication.UserNames.IsValidAttributeKey(attribute))
+            {
+                errors.Add($"{Prefix}AttributeClaims has '{attribute}', which is not a valid attribute name (lower-case letters, digits, '_', '-')");
+            }
+            else if (string.IsNullOrWhiteSpace(claim))
+            {
+                errors.Add($"{Prefix}AttributeClaims:{attribute} must name a claim");
             }
         }
     }

@@ -10,6 +10,7 @@ using MqttHealth.Broker.Listeners;
 using MqttHealth.Broker.Observability;
 using MqttHealth.Broker.Options;
 using MqttHealth.Broker.Security.Authentication;
+using MqttHealth.Broker.Security.Authentication.Tokens;
 using MqttHealth.Broker.Security.Authorization;
 using MqttHealth.Broker.Storage;
 
@@ -113,13 +114,27 @@ public static class BrokerProgram
             }
         }
 
+        // JWT bearer tokens, when configured: a key set that cannot be read or holds no usable key is a configuration error.
+        JsonWebKeySetFile? jwks = null;
+        if (!string.IsNullOrWhiteSpace(options.Security.Jwt.JwksFile))
+        {
+            try
+            {
+                jwks = JsonWebKeySetFile.Open(options.Security.Jwt.JwksFile);
+            }
+            catch (JwksException ex)
+            {
+                return Fail(error, ex.Message);
+            }
+        }
+
         TlsListenerSettings? tls = null;
         if (options.TlsPort > 0 && !TlsListenerSettings.TryLoad(options, TimeProvider.System, out tls, out string? tlsError))
         {
             return Fail(error, tlsError!);
         }
 
-        ConfigureHost(builder, options, tls, users, policy);
+        ConfigureHost(builder, options, tls, users, policy, jwks);
         WebApplication app;
         try
         {
@@ -139,7 +154,7 @@ public static class BrokerProgram
         return await RunAppAsync(app, tls, error).ConfigureAwait(false);
     }
 
-    private static void ConfigureHost(WebApplicationBuilder builder, BrokerOptions options, TlsListenerSettings? tls, UserStore users, PolicyStore? policy)
+    private static void ConfigureHost(WebApplicationBuilder builder, BrokerOptions options, TlsListenerSettings? tls, UserStore users, PolicyStore? policy, JsonWebKeySetFile? jwks)
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>
@@ -168,7 +183,10 @@ public static class BrokerProgram
             users,
             new PasswordHasher(options.Security.PasswordIterations),
             sp.GetRequiredService<ILogger<ConnectAuthenticator>>(),
-            backoff: new AuthFailureBackoff(options.Security.AuthFailureBackoffBase, options.Security.AuthFailureBackoffMax, sp.GetRequiredService<TimeProvider>())));
+            backoff: new AuthFailureBackoff(options.Security.AuthFailureBackoffBase, options.Security.AuthFailureBackoffMax, sp.GetRequiredService<TimeProvider>()))
+        {
+            Tokens = jwks is null ? null : new TokenAuthenticator(options.Security.Jwt, jwks, sp.GetRequiredService<ILogger<TokenAuthenticator>>(), sp.GetRequiredService<TimeProvider>()),
+        });
         // The audit trail (audit.db in the data directory): opened with the engine, flushed and checkpointed when the
         // host is disposed, after every connection has ended.
         services.AddSingleton(sp => AuditLog.Open(options.DataDirectory, options.Audit, sp.GetRequiredService<ILogger<AuditLog>>(), sp.GetRequiredService<TimeProvider>()));

@@ -137,4 +137,41 @@ public sealed class BrokerOptionsValidatorTests
 
         Assert.True(result.Failed);
     }
+
+    [Fact]
+    public void Validate_JwtOffByDefault_NothingRequired()
+    {
+        var options = new BrokerOptions();
+        options.Security.Jwt.ScopeRoles["system/Observation.write"] = "not a role";
+
+        Assert.Empty(BrokerOptionsValidator.Validate(options)); // nothing is checked while JwksFile is unset
+    }
+
+    [Fact]
+    public void Validate_JwksFileWithoutIssuerAndAudience_Error()
+    {
+        var options = new BrokerOptions();
+        options.Security.Jwt.JwksFile = "jwks.json";
+
+        Assert.Contains("Issuer and Broker:Security:Jwt:Audience are required", Assert.Single(BrokerOptionsValidator.Validate(options)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_JwtBadSkewRoleAndAttribute_OneErrorEach()
+    {
+        var options = new BrokerOptions();
+        options.Security.Jwt.JwksFile = "jwks.json";
+        options.Security.Jwt.Issuer = "https://idp";
+        options.Security.Jwt.Audience = "broker";
+        options.Security.Jwt.ClockSkew = TimeSpan.FromHours(1);
+        options.Security.Jwt.ScopeRoles["system/Observation.write"] = "a role";
+        options.Security.Jwt.AttributeClaims["Facility"] = "facility";
+
+        IReadOnlyList<string> errors = BrokerOptionsValidator.Validate(options);
+
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.Contains("ClockSkew", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("'a role'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("'Facility'", StringComparison.Ordinal));
+    }
 }

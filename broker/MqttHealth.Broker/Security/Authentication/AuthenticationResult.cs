@@ -12,5 +12,8 @@ public sealed record AuthenticationResult(AuthenticationOutcome Outcome, Princip
 
     public static AuthenticationResult BadAuthenticationMethod { get; } = new(AuthenticationOutcome.BadAuthenticationMethod, null);
 
+    /// <summary>For the log and the audit trail only, never the client: which check failed, or what proved the identity.</summary>
+    public string? Detail { get; init; }
+
     public static AuthenticationResult Success(Principal principal, DateTimeOffset? expiresAt = null) => new(AuthenticationOutcome.Authenticated, principal, expiresAt);
 }

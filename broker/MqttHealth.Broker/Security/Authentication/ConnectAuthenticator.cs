@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using MqttHealth.Broker.Security.Authentication.Tokens;
 
 namespace MqttHealth.Broker.Security.Authentication;
 
@@ -64,17 +65,38 @@ public sealed class ConnectAuthenticator : IDisposable
 
     public int MaximumConcurrentChecks { get; }
 
+    /// <summary>JWT bearer tokens (as the password or with the Authentication Method <c>JWT</c>); null when off.</summary>
+    public TokenAuthenticator? Tokens { get; init; }
+
     public AuthFailureBackoff Backoff { get; }
 
     /// <summary>
-    /// Checks what one CONNECT offers as proof of identity. An MQTT 5 Authentication Method the broker does not offer:
-    /// <see cref="AuthenticationResult.BadAuthenticationMethod"/>. A user name or a password: the password check
+    /// Checks what one CONNECT offers as proof of identity. With <see cref="Tokens"/>: the Authentication Method
+    /// <c>JWT</c> checks the Authentication Data as a token, and a password shaped like a token
+    /// (<see cref="TokenAuthenticator.LooksLikeToken"/>) is checked as a token, never as a password. Another MQTT 5
+    /// Authentication Method: <see cref="AuthenticationResult.BadAuthenticationMethod"/>. A user name or a password: the password check
     /// (<see cref="AuthenticateAsync(string?, ReadOnlyMemory{byte}?, string, EndPoint?, CancellationToken)"/>).
     /// Nothing: <see cref="AuthenticationResult.NoCredentials"/>.
     /// </summary>
     public ValueTask<AuthenticationResult> AuthenticateAsync(ConnectCredentials credentials, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(credentials);
+        if (Tokens is not null)
+        {
+            // A token as the MQTT 5 Authentication Data, or as the password (any version): the user name is then
+            // ignored for identity (docs/authentication.md), and a password shaped like a token is never a password.
+            if (credentials.AuthenticationMethod == TokenAuthenticator.AuthenticationMethod)
+            {
+                ReadOnlySpan<byte> data = credentials.AuthenticationData is { } d ? d.Span : [];
+                return ValueTask.FromResult(Tokens.Authenticate(data, "method " + TokenAuthenticator.AuthenticationMethod, credentials.ConnectionId, credentials.Remote));
+            }
+
+            if (credentials.AuthenticationMethod is null && credentials.Password is { } password && TokenAuthenticator.LooksLikeToken(password.Span))
+            {
+                return ValueTask.FromResult(Tokens.Authenticate(password.Span, "password", credentials.ConnectionId, credentials.Remote));
+            }
+        }
+
         if (credentials.AuthenticationMethod is { } method)
         {
             AuthenticationLog.Failed(_logger, credentials.ConnectionId, credentials.Remote, credentials.UserName ?? string.Empty, $"authentication method '{method}' is not offered");
@@ -156,6 +178,21 @@ public sealed class ConnectAuthenticator : IDisposable
 
         AuthenticationLog.Succeeded(_logger, connectionId, remote, userName);
         return AuthenticationResult.Success(user!.ToPrincipal());
+    }
+
+    /// <summary>
+    /// MQTT 5 re-authentication (§4.12.1): checks the AUTH packet's Authentication Data with its method. A method the
+    /// broker does not offer for re-authentication: <see cref="AuthenticationResult.BadAuthenticationMethod"/>.
+    /// </summary>
+    public AuthenticationResult Reauthenticate(string method, ReadOnlyMemory<byte>? data, string connectionId, EndPoint? remote)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        if (Tokens is null || method != TokenAuthenticator.AuthenticationMethod)
+        {
+            return AuthenticationResult.BadAuthenticationMethod;
+        }
+
+        return Tokens.Authenticate(data is { } d ? d.Span : [], "re-authentication", connectionId, remote);
     }
 
     public void Dispose() => _slots.Dispose();
