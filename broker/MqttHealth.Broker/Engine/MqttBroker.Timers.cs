@@ -3,7 +3,7 @@ using MqttHealth.Mqtt.Protocol;
 
 namespace MqttHealth.Broker.Engine;
 
-/// <summary>The sweep, four times a second: keep alive, CONNECT timeout, will delay, session expiry; once a second, the policy file.</summary>
+/// <summary>The sweep, four times a second: keep alive, CONNECT timeout, will delay, session expiry; once a second, the policy file and the client CRL file.</summary>
 public sealed partial class MqttBroker
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(250);
@@ -24,6 +24,8 @@ public sealed partial class MqttBroker
         {
             // The file cannot be looked at just now (being replaced, permissions): the policy in force stays, the next sweep looks again.
         }
+
+        CheckClientCrlFile();
 
         lock (_gate)
         {

@@ -48,6 +48,11 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             errors.Add($"Broker:Security:PasswordIterations must be between 1 and {Security.Authentication.PasswordHasher.MaximumIterations}, not {options.Security?.PasswordIterations}");
         }
 
+        if (options.Security?.Certificates is { } certificates)
+        {
+            errors.AddRange(Security.Authentication.CertificateAuthenticator.Validate(certificates));
+        }
+
         if (options.Security is { } security && (security.AuthFailureBackoffBase < TimeSpan.Zero || security.AuthFailureBackoffMax < security.AuthFailureBackoffBase))
         {
             errors.Add($"Broker:Security:AuthFailureBackoffBase must be 0 or more and Broker:Security:AuthFailureBackoffMax at least as long, not {security.AuthFailureBackoffBase} and {security.AuthFailureBackoffMax}");
@@ -166,6 +171,16 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             errors.Add($"{BrokerConfiguration.Describe("Broker:Tls:ClientCertificates")} is {tls.ClientCertificates.ToString().ToLowerInvariant()} but {BrokerConfiguration.Describe("Broker:Tls:ClientCaPath")} is not set: client certificates cannot be validated without the CA");
         }
 
+        if (!string.IsNullOrWhiteSpace(tls.ClientCrlFile) && tls.ClientCertificates == ClientCertificateMode.None)
+        {
+            errors.Add($"{BrokerConfiguration.Describe("Broker:Tls:ClientCrlFile")} is set but {BrokerConfiguration.Describe("Broker:Tls:ClientCertificates")} is none: there are no client certificates to check");
+        }
+
+        if (!Enum.IsDefined(tls.ClientCrlStale))
+        {
+            errors.Add("Broker:Tls:ClientCrlStale must be Refuse or Accept");
+        }
+
         if (options.TlsPort == 0)
         {
             // Files of a listener that is off are not read, so they need not exist.
@@ -177,6 +192,7 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         if (tls.ClientCertificates != ClientCertificateMode.None)
         {
             FileExists(tls.ClientCaPath, "Broker:Tls:ClientCaPath");
+            FileExists(tls.ClientCrlFile, "Broker:Tls:ClientCrlFile");
         }
 
         void FileExists(string? path, string key)

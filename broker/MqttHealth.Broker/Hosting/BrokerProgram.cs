@@ -166,7 +166,13 @@ public static class BrokerProgram
             users,
             new PasswordHasher(options.Security.PasswordIterations),
             sp.GetRequiredService<ILogger<ConnectAuthenticator>>(),
-            backoff: new AuthFailureBackoff(options.Security.AuthFailureBackoffBase, options.Security.AuthFailureBackoffMax, sp.GetRequiredService<TimeProvider>())));
+            backoff: new AuthFailureBackoff(options.Security.AuthFailureBackoffBase, options.Security.AuthFailureBackoffMax, sp.GetRequiredService<TimeProvider>()))
+        {
+            // Client certificates are identities when the TLS listener asks for them (docs/authentication.md).
+            Certificates = tls?.ClientValidator is { } validator
+                ? new CertificateAuthenticator(options.Security.Certificates, users, validator.Revocation, sp.GetRequiredService<ILogger<CertificateAuthenticator>>(), sp.GetRequiredService<TimeProvider>())
+                : null,
+        });
         // The audit trail (audit.db in the data directory): opened with the engine, flushed and checkpointed when the
         // host is disposed, after every connection has ended.
         services.AddSingleton(sp => AuditLog.Open(options.DataDirectory, options.Audit, sp.GetRequiredService<ILogger<AuditLog>>(), sp.GetRequiredService<TimeProvider>()));

@@ -30,6 +30,9 @@ public sealed class SecurityOptions
     /// </summary>
     public string? PolicyFile { get; set; }
 
+    /// <summary>How a TLS client certificate becomes a principal (<c>Broker:Security:Certificates:*</c>).</summary>
+    public CertificateOptions Certificates { get; set; } = new();
+
     /// <summary>The policy file to enforce with <paramref name="dataDirectory"/>, as a full path, or null when there is none.</summary>
     public string? ResolvePolicyFile(string dataDirectory)
     {

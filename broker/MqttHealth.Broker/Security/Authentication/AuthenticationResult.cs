@@ -6,6 +6,9 @@ namespace MqttHealth.Broker.Security.Authentication;
 /// <param name="ExpiresAt">When the credentials stop being valid (a token's <c>exp</c>, a certificate's end of validity); null when they do not expire.</param>
 public sealed record AuthenticationResult(AuthenticationOutcome Outcome, Principal? Principal, DateTimeOffset? ExpiresAt = null)
 {
+    /// <summary>Why the credentials were refused, for the audit record (never sent to the client); null when not given.</summary>
+    public string? Detail { get; init; }
+
     public static AuthenticationResult NoCredentials { get; } = new(AuthenticationOutcome.NoCredentials, null);
 
     public static AuthenticationResult Failed { get; } = new(AuthenticationOutcome.Failed, null);

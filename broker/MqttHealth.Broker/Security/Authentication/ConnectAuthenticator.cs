@@ -64,13 +64,18 @@ public sealed class ConnectAuthenticator : IDisposable
 
     public int MaximumConcurrentChecks { get; }
 
+    /// <summary>Client certificates as identities; null: a certificate alone is no credential (<see cref="AuthenticationResult.NoCredentials"/>).</summary>
+    public CertificateAuthenticator? Certificates { get; init; }
+
     public AuthFailureBackoff Backoff { get; }
 
     /// <summary>
     /// Checks what one CONNECT offers as proof of identity. An MQTT 5 Authentication Method the broker does not offer:
     /// <see cref="AuthenticationResult.BadAuthenticationMethod"/>. A user name or a password: the password check
-    /// (<see cref="AuthenticateAsync(string?, ReadOnlyMemory{byte}?, string, EndPoint?, CancellationToken)"/>).
-    /// Nothing: <see cref="AuthenticationResult.NoCredentials"/>.
+    /// (<see cref="AuthenticateAsync(string?, ReadOnlyMemory{byte}?, string, EndPoint?, CancellationToken)"/>), even on a
+    /// connection with a client certificate: credentials that are given are checked as credentials. Neither, with a
+    /// client certificate and <see cref="Certificates"/> set: the certificate is the identity. Nothing:
+    /// <see cref="AuthenticationResult.NoCredentials"/>.
     /// </summary>
     public ValueTask<AuthenticationResult> AuthenticateAsync(ConnectCredentials credentials, CancellationToken cancellationToken)
     {
@@ -79,6 +84,11 @@ public sealed class ConnectAuthenticator : IDisposable
         {
             AuthenticationLog.Failed(_logger, credentials.ConnectionId, credentials.Remote, credentials.UserName ?? string.Empty, $"authentication method '{method}' is not offered");
             return ValueTask.FromResult(AuthenticationResult.BadAuthenticationMethod);
+        }
+
+        if (credentials is { UserName: null, Password: null, ClientCertificate: { } certificate } && Certificates is { } certificates)
+        {
+            return ValueTask.FromResult(certificates.Authenticate(certificate, credentials.ConnectionId, credentials.Remote));
         }
 
         return AuthenticateAsync(credentials.UserName, credentials.Password, credentials.ConnectionId, credentials.Remote, cancellationToken);
@@ -131,7 +141,8 @@ public sealed class ConnectAuthenticator : IDisposable
 
             // Unknown user: the same work against a dummy hash, and the result is ignored.
             ReadOnlySpan<byte> secret = password is { } p ? p.Span : [];
-            valid = _verify(secret, user?.PasswordHash ?? _dummyHash) && user is not null;
+            // A certificate entry has no password: the same work against the dummy hash, and refused.
+            valid = _verify(secret, user is { IsCertificate: false } ? user.PasswordHash : _dummyHash) && user is { IsCertificate: false };
 
             // Recorded before the turn is handed on, so the next queued check sees this failure.
             if (valid)
@@ -150,7 +161,7 @@ public sealed class ConnectAuthenticator : IDisposable
 
         if (!valid)
         {
-            AuthenticationLog.Failed(_logger, connectionId, remote, userName, user is null ? "unknown user" : password is null ? "no password" : "wrong password");
+            AuthenticationLog.Failed(_logger, connectionId, remote, userName, user is null ? "unknown user" : user.IsCertificate ? "a certificate entry cannot log in with a password" : password is null ? "no password" : "wrong password");
             return AuthenticationResult.Failed;
         }
 
