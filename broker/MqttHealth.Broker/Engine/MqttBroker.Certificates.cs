@@ -80,7 +80,8 @@ public sealed partial class MqttBroker
 
     /// <summary>
     /// Closes every live connection whose TLS client certificate the CRLs now revoke, however it authenticated. Each
-    /// one's Disconnect audit record carries the reason; an MQTT 5 client hears DISCONNECT 0x87.
+    /// one's Disconnect audit record carries the reason; an MQTT 5 client hears DISCONNECT 0x87. Connections still
+    /// waiting for their CONNECT's check are closed too: that check may have read the lists before the reload.
     /// </summary>
     private int DisconnectRevokedCertificates(CertificateRevocationStore revocation)
     {
@@ -89,7 +90,7 @@ public sealed partial class MqttBroker
         {
             foreach (MqttConnection c in _connections)
             {
-                if (c.Info.ClientCertificate is not null && c.State == ConnectionState.Connected)
+                if (c.Info.ClientCertificate is not null && c.State != ConnectionState.Closing)
                 {
                     candidates.Add(c);
                 }
@@ -116,7 +117,7 @@ public sealed partial class MqttBroker
         {
             foreach ((MqttConnection c, string why) in revoked)
             {
-                if (c.State != ConnectionState.Connected)
+                if (c.State == ConnectionState.Closing)
                 {
                     continue; // ended meanwhile
                 }

@@ -121,9 +121,10 @@ public sealed class ClientCertificateValidator : IDisposable
     private string? CheckRevocation(CertificateRevocationStore revocation, X509Chain chain)
     {
         DateTimeOffset now = _time.GetUtcNow();
-        for (int i = 0; i < chain.ChainElements.Count - 1; i++)
+        X509ChainElementCollection elements = chain.ChainElements;
+        for (int i = 0; i < elements.Count - 1; i++)
         {
-            if (revocation.Check(chain.ChainElements[i].Certificate, now) is { } reason)
+            if (revocation.Check(elements[i].Certificate, now) is { } reason)
             {
                 return reason;
             }
