@@ -91,6 +91,9 @@ internal static partial class BrokerLog
     [LoggerMessage(EventId = 1034, Level = LogLevel.Error, Message = "Break-glass grants cannot be read from the audit trail; none is in force: {Error}")]
     public static partial void GrantsUnreadable(ILogger logger, string error);
 
+    [LoggerMessage(EventId = 1035, Level = LogLevel.Warning, Message = "{Count} break-glass grants are closed and not yet reviewed: mqtthealth-broker breakglass list --unreviewed")]
+    public static partial void GrantsAwaitReview(ILogger logger, int count);
+
     [LoggerMessage(EventId = 1025, Level = LogLevel.Error, Message = "An audit record ({Kind}) came after the audit trail was closed (shutdown)")]
     public static partial void AuditClosed(ILogger logger, string kind);
 }

@@ -27,6 +27,9 @@ public sealed partial class MqttBroker
                 // The user name as sent: the operator needs it to see guessing; the password never reaches the trail.
                 await _audit!.AppendAsync(new AuditRecord(now, AuditEventKind.AuthenticationFailed, connect.UserName, clientId, remote, Detail: auth.Detail ?? "bad user name or password")).ConfigureAwait(false);
                 break;
+            case AuthenticationOutcome.NotAuthorized:
+                await _audit!.AppendAsync(new AuditRecord(now, AuditEventKind.AuthenticationFailed, c.Info.ClientCertificate?.Subject, clientId, remote, Detail: auth.Detail ?? "not authorized")).ConfigureAwait(false);
+                break;
             case AuthenticationOutcome.BadAuthenticationMethod:
                 await _audit!.AppendAsync(new AuditRecord(now, AuditEventKind.AuthenticationFailed, connect.UserName, clientId, remote, Detail: $"authentication method '{connect.Properties?.AuthenticationMethod}' not offered")).ConfigureAwait(false);
                 break;

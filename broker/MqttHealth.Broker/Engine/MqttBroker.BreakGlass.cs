@@ -56,9 +56,15 @@ public sealed partial class MqttBroker
         }
 
         DateTimeOffset now = _time.GetUtcNow();
+        int unreviewed = 0;
         foreach (BreakGlassGrant grant in grants)
         {
             _grantRequests.Add(RequestKey(grant.Holder, grant.RequestId));
+            if (grant.ReviewedAt is null && !grant.IsOpenAt(now))
+            {
+                unreviewed++;
+            }
+
             if (grant.ClosedAt is not null)
             {
                 continue;
@@ -72,6 +78,12 @@ public sealed partial class MqttBroker
             {
                 AuditInBackground(BreakGlassRecords.Closed(now, grant, "expired while the broker was stopped"));
             }
+        }
+
+        if (unreviewed > 0)
+        {
+            // Every grant must be reviewed afterwards; the start-up log is where an operator sees that some were not.
+            BrokerLog.GrantsAwaitReview(_logger, unreviewed);
         }
     }
 

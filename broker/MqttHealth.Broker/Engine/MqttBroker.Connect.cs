@@ -107,6 +107,13 @@ public sealed partial class MqttBroker
             return;
         }
 
+        if (auth.Outcome == AuthenticationOutcome.NotAuthorized)
+        {
+            // A client certificate that is revoked or names no usable identity: the log and the audit say which.
+            RefuseConnect(c, ReasonCode.NotAuthorized, "not authorized");
+            return;
+        }
+
         if (auth.Outcome == AuthenticationOutcome.NoCredentials && !_options.AllowAnonymous)
         {
             RefuseConnect(c, ReasonCode.NotAuthorized, "credentials are required: anonymous access is off (--allow-anonymous is a development switch)");

@@ -3,13 +3,10 @@ using MqttHealth.Mqtt.Protocol;
 
 namespace MqttHealth.Broker.Engine;
 
-/// <summary>The sweep, four times a second: keep alive, CONNECT timeout, credential expiry, will delay, session expiry; once a second, the policy file.</summary>
+/// <summary>The sweep, four times a second: keep alive, CONNECT timeout, credential expiry, break-glass expiry, will delay, session expiry; once a second, the policy file and the client CRL file.</summary>
 public sealed partial class MqttBroker
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>How long a new connection may take to send CONNECT.</summary>
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
     private readonly List<MqttConnection> _sweepConnections = [];
     private readonly List<Session> _sweepSessions = [];
@@ -25,6 +22,8 @@ public sealed partial class MqttBroker
             // The file cannot be looked at just now (being replaced, permissions): the policy in force stays, the next sweep looks again.
         }
 
+        CheckClientCrlFile();
+
         lock (_gate)
         {
             if (!_started || _stopping)
@@ -38,9 +37,10 @@ public sealed partial class MqttBroker
             foreach (var c in _sweepConnections)
             {
                 long idle = ticks - c.LastReceivedTicks;
-                if (c.State == ConnectionState.AwaitingConnect && idle > ConnectTimeout.TotalMilliseconds)
+                if (c.State == ConnectionState.AwaitingConnect && idle > _options.Limits.ConnectTimeout.TotalMilliseconds)
                 {
-                    c.Close(reason: "no CONNECT within " + ConnectTimeout.TotalSeconds + " s");
+                    // Broker:Limits:ConnectTimeout: a silent socket (or a CONNECT whose check never gets its turn) is not held open.
+                    c.Close(reason: "no CONNECT within " + _options.Limits.ConnectTimeout.TotalSeconds + " s");
                 }
                 else if (c.State == ConnectionState.Connected && c.KeepAliveSeconds > 0 && idle > c.KeepAliveSeconds * 1500L)
                 {

@@ -52,7 +52,8 @@ public static class BreakGlassVerb
             "list" when parsed.Values("--outcome").Count + parsed.Values("--reviewer").Count + parsed.Values("--note").Count > 0 => "--outcome, --reviewer and --note apply to 'breakglass review' only",
             "review" when parsed.Positionals.Count != 2 => "'breakglass review' needs exactly one grant id",
             "review" when parsed.Has("--unreviewed") => "--unreviewed applies to 'breakglass list' only",
-            "list" or "review" => null,
+            "review" => ReviewArgumentsProblem(parsed),
+            "list" => null,
             _ => $"unknown action '{action}': expected list or review",
         };
         if (problem is not null)
@@ -104,10 +105,7 @@ public static class BreakGlassVerb
         string? note = Last(parsed.Values("--note"));
         BreakGlassGrant? grant = grants.FirstOrDefault(g => g.Id == id);
         string? problem =
-            outcome is null || !BreakGlassRecords.Outcomes.Contains(outcome) ? "--outcome must be justified or unjustified"
-            : string.IsNullOrWhiteSpace(reviewer) || reviewer.Length > 128 || reviewer.Any(char.IsControl) ? "--reviewer NAME is required: who reviewed (1 to 128 characters)"
-            : note is not null && (note.Length > MaximumNoteLength || note.Any(char.IsControl)) ? $"--note is at most {MaximumNoteLength} characters on one line (a ticket reference or a short finding; no patient data)"
-            : grant is null ? $"no grant '{id}' in the audit trail of {options.DataDirectory}"
+            grant is null ? $"no grant '{id}' in the audit trail of {options.DataDirectory}"
             : grant.IsOpenAt(now) ? $"grant '{id}' is still open (until {grant.ExpiresAt.UtcDateTime:O}); review it once it is closed"
             : grant.ReviewedAt is not null ? $"grant '{id}' was reviewed already ({grant.ReviewOutcome}, by {grant.Reviewer})"
             : string.Equals(reviewer, grant.HolderName, StringComparison.Ordinal) ? "the holder of a grant cannot review it"
@@ -141,6 +139,18 @@ public static class BreakGlassVerb
             error.WriteLine($"mqtthealth-broker: the review was not recorded: {ex.Message}");
             return BrokerExitCodes.Failure;
         }
+    }
+
+    /// <summary>What is wrong with review's own options, checked before the trail is read.</summary>
+    private static string? ReviewArgumentsProblem(BrokerVerbArguments parsed)
+    {
+        string? outcome = Last(parsed.Values("--outcome"));
+        string? reviewer = Last(parsed.Values("--reviewer"));
+        string? note = Last(parsed.Values("--note"));
+        return outcome is null || !BreakGlassRecords.Outcomes.Contains(outcome) ? "--outcome must be justified or unjustified"
+            : string.IsNullOrWhiteSpace(reviewer) || reviewer.Length > 128 || reviewer.Any(char.IsControl) ? "--reviewer NAME is required: who reviewed (1 to 128 characters)"
+            : note is not null && (note.Length > MaximumNoteLength || note.Any(char.IsControl)) ? $"--note is at most {MaximumNoteLength} characters on one line (a ticket reference or a short finding; no patient data)"
+            : null;
     }
 
     private static string? Last(IReadOnlyList<string> values) => values.Count == 0 ? null : values[^1];

@@ -42,6 +42,7 @@ public sealed class BrokerCommandLine
         new("--tls-key", "Broker:Tls:KeyPath", "FILE", "PEM private key of --tls-cert (default: read from the --tls-cert file)"),
         new("--tls-client-certs", "Broker:Tls:ClientCertificates", "MODE", "client certificates: none (default), optional or required"),
         new("--tls-client-ca", "Broker:Tls:ClientCaPath", "FILE", "PEM CA certificate(s) client certificates must chain to"),
+        new("--tls-client-crl", "Broker:Tls:ClientCrlFile", "FILE", "PEM or DER CRL(s) of the client CAs; re-read when it changes"),
         new("--max-packet-size", "Broker:MaximumPacketSize", "BYTES", "largest packet accepted (default 1048576)"),
         new("--max-queued", "Broker:MaxQueuedMessages", "N", "messages queued per session before the overflow policy applies (default 10000)"),
         new("--sys-interval", "Broker:SysIntervalSeconds", "SECONDS", "how often $SYS topics are published (default 10; 0 = off)"),

@@ -48,6 +48,11 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             errors.Add($"Broker:Security:PasswordIterations must be between 1 and {Security.Authentication.PasswordHasher.MaximumIterations}, not {options.Security?.PasswordIterations}");
         }
 
+        if (options.Security?.Certificates is { } certificates)
+        {
+            errors.AddRange(Security.Authentication.CertificateAuthenticator.Validate(certificates));
+        }
+
         if (options.Security is { } security && (security.AuthFailureBackoffBase < TimeSpan.Zero || security.AuthFailureBackoffMax < security.AuthFailureBackoffBase))
         {
             errors.Add($"Broker:Security:AuthFailureBackoffBase must be 0 or more and Broker:Security:AuthFailureBackoffMax at least as long, not {security.AuthFailureBackoffBase} and {security.AuthFailureBackoffMax}");
@@ -84,6 +89,11 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             {
                 errors.Add($"{BrokerConfiguration.Describe(key)} must be 0 (no limit) or more, not {value}");
             }
+        }
+
+        if (options.Limits.ConnectTimeout < TimeSpan.FromSeconds(1) || options.Limits.ConnectTimeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{BrokerConfiguration.Describe("Broker:Limits:ConnectTimeout")} must be from 00:00:01 to 00:05:00, not {options.Limits.ConnectTimeout}");
         }
 
         if (options.MaxQueuedMessages < 1)
@@ -224,6 +234,16 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             errors.Add($"{BrokerConfiguration.Describe("Broker:Tls:ClientCertificates")} is {tls.ClientCertificates.ToString().ToLowerInvariant()} but {BrokerConfiguration.Describe("Broker:Tls:ClientCaPath")} is not set: client certificates cannot be validated without the CA");
         }
 
+        if (!string.IsNullOrWhiteSpace(tls.ClientCrlFile) && tls.ClientCertificates == ClientCertificateMode.None)
+        {
+            errors.Add($"{BrokerConfiguration.Describe("Broker:Tls:ClientCrlFile")} is set but {BrokerConfiguration.Describe("Broker:Tls:ClientCertificates")} is none: there are no client certificates to check");
+        }
+
+        if (!Enum.IsDefined(tls.ClientCrlStale))
+        {
+            errors.Add("Broker:Tls:ClientCrlStale must be Refuse or Accept");
+        }
+
         if (options.TlsPort == 0)
         {
             // Files of a listener that is off are not read, so they need not exist.
@@ -235,6 +255,7 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         if (tls.ClientCertificates != ClientCertificateMode.None)
         {
             FileExists(tls.ClientCaPath, "Broker:Tls:ClientCaPath");
+            FileExists(tls.ClientCrlFile, "Broker:Tls:ClientCrlFile");
         }
 
         void FileExists(string? path, string key)

@@ -186,6 +186,10 @@ public static class BrokerProgram
             backoff: new AuthFailureBackoff(options.Security.AuthFailureBackoffBase, options.Security.AuthFailureBackoffMax, sp.GetRequiredService<TimeProvider>()))
         {
             Tokens = jwks is null ? null : new TokenAuthenticator(options.Security.Jwt, jwks, sp.GetRequiredService<ILogger<TokenAuthenticator>>(), sp.GetRequiredService<TimeProvider>()),
+            // Client certificates are identities when the TLS listener asks for them (docs/authentication.md).
+            Certificates = tls?.ClientValidator is { } validator
+                ? new CertificateAuthenticator(options.Security.Certificates, users, validator.Revocation, sp.GetRequiredService<ILogger<CertificateAuthenticator>>(), sp.GetRequiredService<TimeProvider>())
+                : null,
         });
         // The audit trail (audit.db in the data directory): opened with the engine, flushed and checkpointed when the
         // host is disposed, after every connection has ended.

@@ -11,6 +11,7 @@ public static class BrokerUsage
         output.WriteLine("  mqtthealth-broker recover [--data DIR]       check and repair the SQLite store offline (broker stopped)");
         output.WriteLine("  mqtthealth-broker users add|passwd|remove|list ...  manage password users (users --help)");
         output.WriteLine("  mqtthealth-broker audit verify|export ...           check or export the audit trail (audit --help)");
+        output.WriteLine("  mqtthealth-broker breakglass list|review ...        emergency grants and their review (breakglass --help)");
         output.WriteLine();
         output.WriteLine("Options:");
         foreach (BrokerFlag flag in BrokerCommandLine.Flags)

@@ -16,7 +16,7 @@ public static class UsersCommand
     public const string Verb = "users";
 
     private static readonly string[] ValueOptions = ["--role", "--attr"];
-    private static readonly string[] Switches = ["--password-stdin"];
+    private static readonly string[] Switches = ["--password-stdin", "--certificate"];
 
     /// <summary>
     /// Runs the verb on <paramref name="args"/> (the arguments after <c>users</c>). Passwords come from <paramref name="input"/>
@@ -60,6 +60,16 @@ public static class UsersCommand
         if (action != "add" && (parsed.Values("--role").Count > 0 || parsed.Values("--attr").Count > 0))
         {
             return Usage(error, $"--role and --attr apply to 'users add' only");
+        }
+
+        if (action != "add" && parsed.Has("--certificate"))
+        {
+            return Usage(error, "--certificate applies to 'users add' only");
+        }
+
+        if (parsed.Has("--certificate") && parsed.Has("--password-stdin"))
+        {
+            return Usage(error, "a certificate entry has no password: --certificate and --password-stdin exclude each other");
         }
 
         if (action is "remove" or "list" && parsed.Has("--password-stdin"))
@@ -123,6 +133,13 @@ public static class UsersCommand
                 return Usage(error, syntaxError!);
             }
 
+            if (parsed.Has("--certificate"))
+            {
+                // Roles and attributes for the client certificate identity NAME; no password, so none can be used.
+                users.Add(new StoredUser(name, string.Empty, roles, attributes) { IsCertificate = true });
+                return Save(path, users, options, output, error, $"certificate entry '{name}' added");
+            }
+
             if (!TryReadPassword(input, inputIsTerminal && !parsed.Has("--password-stdin"), output, out string? password, out string? passwordError))
             {
                 return Usage(error, passwordError!);
@@ -137,6 +154,11 @@ public static class UsersCommand
         if (index < 0)
         {
             return Usage(error, $"no user '{name}' in {path}");
+        }
+
+        if (users[index].IsCertificate)
+        {
+            return Usage(error, $"'{name}' is a certificate entry: it has no password");
         }
 
         if (!TryReadPassword(input, inputIsTerminal && !parsed.Has("--password-stdin"), output, out string? newPassword, out string? newPasswordError))
@@ -154,12 +176,14 @@ public static class UsersCommand
         ArgumentNullException.ThrowIfNull(output);
         output.WriteLine("Usage:");
         output.WriteLine("  mqtthealth-broker users add NAME [--role ROLE]... [--attr KEY=VALUE]... [--password-stdin]");
+        output.WriteLine("  mqtthealth-broker users add NAME --certificate [--role ROLE]... [--attr KEY=VALUE]...");
         output.WriteLine("  mqtthealth-broker users passwd NAME [--password-stdin]");
         output.WriteLine("  mqtthealth-broker users remove NAME");
         output.WriteLine("  mqtthealth-broker users list");
         output.WriteLine("Each also takes --data DIR and --config FILE, as a normal run. The users file is DIR/users.json");
         output.WriteLine("unless Broker:Security:UsersFile says otherwise. At a terminal the password is asked twice, without");
-        output.WriteLine("echo; otherwise (or with --password-stdin) it is the first line of standard input.");
+        output.WriteLine("echo; otherwise (or with --password-stdin) it is the first line of standard input. --certificate adds");
+        output.WriteLine("an entry without a password for the client certificate identity NAME (its roles and attributes).");
     }
 
     private static bool TryParseRolesAndAttributes(BrokerVerbArguments parsed, out List<string> roles, out Dictionary<string, string> attributes, out string? error)
@@ -267,9 +291,9 @@ public static class UsersCommand
 
     private static string Describe(StoredUser user)
     {
-        string roles = user.Roles.Count == 0 ? "-" : string.Join(',', user.Roles);
+        string roles = (user.IsCertificate ? "certificate\troles=" : "roles=") + (user.Roles.Count == 0 ? "-" : string.Join(',', user.Roles));
         string attributes = string.Join(' ', user.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key}={a.Value}"));
-        return attributes.Length == 0 ? $"{user.Name}\troles={roles}" : $"{user.Name}\troles={roles}\t{attributes}";
+        return attributes.Length == 0 ? $"{user.Name}\t{roles}" : $"{user.Name}\t{roles}\t{attributes}";
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using MqttHealth.Broker.Options;
+using MqttHealth.Broker.Security.Authentication;
 
 namespace MqttHealth.Broker.Listeners;
 
@@ -9,8 +11,9 @@ namespace MqttHealth.Broker.Listeners;
 /// </summary>
 /// <remarks>
 /// Self-signed certificates in the CA file are trust anchors; others (intermediates) help build the chain.
-/// Revocation is not checked (no CRL or OCSP configuration yet); a certificate with an Extended Key Usage
-/// must allow client authentication.
+/// A certificate with an Extended Key Usage must allow client authentication. With a client CRL file
+/// (<see cref="Revocation"/>), every certificate of the built chain below the root, intermediates included, is
+/// checked against its issuer's CRL; OCSP and CRL distribution points are never fetched.
 /// </remarks>
 public sealed class ClientCertificateValidator : IDisposable
 {
@@ -19,8 +22,11 @@ public sealed class ClientCertificateValidator : IDisposable
     private readonly X509Certificate2Collection _roots = [];
     private readonly X509Certificate2Collection _intermediates = [];
 
-    public ClientCertificateValidator(X509Certificate2Collection caCertificates)
+    private readonly TimeProvider _time;
+
+    public ClientCertificateValidator(X509Certificate2Collection caCertificates, TimeProvider? timeProvider = null)
     {
+        _time = timeProvider ?? TimeProvider.System;
         ArgumentNullException.ThrowIfNull(caCertificates);
         foreach (X509Certificate2 certificate in caCertificates)
         {
@@ -38,6 +44,22 @@ public sealed class ClientCertificateValidator : IDisposable
         {
             throw new CryptographicException("the client CA file holds no self-signed (root) certificate to trust");
         }
+    }
+
+    /// <summary>The client CRLs checked at every handshake; null when no CRL file is configured.</summary>
+    public CertificateRevocationStore? Revocation { get; private set; }
+
+    /// <summary>The CA file's certificates, roots and intermediates: the CAs a CRL may come from.</summary>
+    public IEnumerable<X509Certificate2> CaCertificates => _roots.Concat(_intermediates);
+
+    /// <summary>
+    /// Reads the client CRL file against this validator's CAs and checks every handshake against it from now on.
+    /// Throws <see cref="CertificateRevocationException"/> when the file cannot be used.
+    /// </summary>
+    public CertificateRevocationStore LoadRevocation(string path, CrlStaleMode staleMode)
+    {
+        Revocation = CertificateRevocationStore.Load(path, CaCertificates, staleMode);
+        return Revocation;
     }
 
     /// <summary>Loads the CA certificates from a PEM file.</summary>
@@ -82,8 +104,8 @@ public sealed class ClientCertificateValidator : IDisposable
         // instances in the trust stores, which must outlive this call.
         if (chain.Build(certificate))
         {
-            reason = string.Empty;
-            return true;
+            reason = Revocation is { } revocation ? CheckRevocation(revocation, chain) ?? string.Empty : string.Empty;
+            return reason.Length == 0;
         }
 
         reason = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
@@ -93,6 +115,22 @@ public sealed class ClientCertificateValidator : IDisposable
         }
 
         return false;
+    }
+
+    // The last element is the trust anchor, which no CRL can revoke; everything below it is checked.
+    private string? CheckRevocation(CertificateRevocationStore revocation, X509Chain chain)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        X509ChainElementCollection elements = chain.ChainElements;
+        for (int i = 0; i < elements.Count - 1; i++)
+        {
+            if (revocation.Check(elements[i].Certificate, now) is { } reason)
+            {
+                return reason;
+            }
+        }
+
+        return null;
     }
 
     public void Dispose()

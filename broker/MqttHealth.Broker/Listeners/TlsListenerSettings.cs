@@ -94,6 +94,11 @@ public sealed class TlsListenerSettings : IDisposable
                 string caPath = Path.GetFullPath(tls.ClientCaPath!);
                 step = $"{BrokerConfiguration.Describe("Broker:Tls:ClientCaPath")} '{caPath}'";
                 validator = ClientCertificateValidator.FromPemFile(caPath);
+                if (!string.IsNullOrWhiteSpace(tls.ClientCrlFile))
+                {
+                    step = $"{BrokerConfiguration.Describe("Broker:Tls:ClientCrlFile")} '{Path.GetFullPath(tls.ClientCrlFile)}'";
+                    validator.LoadRevocation(tls.ClientCrlFile, tls.ClientCrlStale);
+                }
             }
 
             settings = new TlsListenerSettings(certificate, chain, tls.ClientCertificates, validator, developmentPath, created);
@@ -105,6 +110,14 @@ public sealed class TlsListenerSettings : IDisposable
             certificate?.Dispose();
             validator?.Dispose();
             error = $"cannot load {step}: {ex.Message.ReplaceLineEndings(" ").Trim()}";
+            return false;
+        }
+        catch (Security.Authentication.CertificateRevocationException ex)
+        {
+            // The message names the file and the CRL.
+            certificate?.Dispose();
+            validator?.Dispose();
+            error = ex.Message;
             return false;
         }
     }

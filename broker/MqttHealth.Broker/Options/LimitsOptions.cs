@@ -37,4 +37,10 @@ public sealed class LimitsOptions
 
     /// <summary>PUBLISH bytes a second one client may send (burst: one second's worth); beyond it 0x97 Quota exceeded. 0 (default): off.</summary>
     public int MaxBytesPerSecond { get; set; }
+
+    /// <summary>
+    /// How long a new connection (TCP, TLS handshake done, or WebSocket) may stay silent before it sends CONNECT; then it
+    /// is closed. It also bounds how long a CONNECT may wait for its credential check. 1 s to 5 minutes; default 10 s.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

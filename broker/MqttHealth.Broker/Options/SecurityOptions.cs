@@ -33,6 +33,9 @@ public sealed class SecurityOptions
     /// <summary>JWT bearer tokens (<c>Broker:Security:Jwt:*</c>); off unless <see cref="JwtOptions.JwksFile"/> is set.</summary>
     public JwtOptions Jwt { get; set; } = new();
 
+    /// <summary>How a TLS client certificate becomes a principal (<c>Broker:Security:Certificates:*</c>).</summary>
+    public CertificateOptions Certificates { get; set; } = new();
+
     /// <summary>The policy file to enforce with <paramref name="dataDirectory"/>, as a full path, or null when there is none.</summary>
     public string? ResolvePolicyFile(string dataDirectory)
     {

@@ -138,6 +138,17 @@ public sealed class BrokerOptionsValidatorTests
         Assert.True(result.Failed);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(301)]
+    public void Validate_ConnectTimeoutOutOfRange_Error(int seconds)
+    {
+        var options = new BrokerOptions();
+        options.Limits.ConnectTimeout = TimeSpan.FromSeconds(seconds);
+
+        Assert.StartsWith("Broker:Limits:ConnectTimeout", Assert.Single(BrokerOptionsValidator.Validate(options)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_JwtOffByDefault_NothingRequired()
     {

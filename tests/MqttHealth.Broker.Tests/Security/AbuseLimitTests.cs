@@ -25,6 +25,19 @@ public sealed class AbuseLimitTests
     }
 
     [Fact]
+    public async Task SilentSocket_SendingNoConnect_IsClosedAfterTheConnectTimeout()
+    {
+        await using var broker = InProcessBroker.Start(o => o.Limits.ConnectTimeout = TimeSpan.FromSeconds(1));
+        await using var silent = await RawMqttConnection.OpenAsync(broker.Port);
+        await using var talking = await RawMqttConnection.ConnectedAsync(broker.Port, RawMqttConnection.Connect("talking"));
+
+        // Closed by the broker with nothing sent (no CONNECT, so no CONNACK); the connected client stays.
+        Assert.Empty(await silent.ExpectClosedAsync());
+        await talking.SendAsync(PingReqPacket.Instance);
+        Assert.IsType<PingRespPacket>(await talking.ReadAsync());
+    }
+
+    [Fact]
     public async Task Connections_BeyondTheTotal_AreRefused()
     {
         await using var broker = InProcessBroker.Start(o =>

@@ -14,4 +14,10 @@ public enum AuthenticationOutcome
 
     /// <summary>An MQTT 5 Authentication Method the broker does not offer: CONNACK 0x8C.</summary>
     BadAuthenticationMethod,
+
+    /// <summary>
+    /// Proof without a user name or password that does not establish a principal (a client certificate that is revoked
+    /// or names no usable identity): CONNACK 0x87 / return code 5.
+    /// </summary>
+    NotAuthorized,
 }

@@ -68,15 +68,20 @@ public sealed class ConnectAuthenticator : IDisposable
     /// <summary>JWT bearer tokens (as the password or with the Authentication Method <c>JWT</c>); null when off.</summary>
     public TokenAuthenticator? Tokens { get; init; }
 
+    /// <summary>Client certificates as identities; null: a certificate alone is no credential (<see cref="AuthenticationResult.NoCredentials"/>).</summary>
+    public CertificateAuthenticator? Certificates { get; init; }
+
     public AuthFailureBackoff Backoff { get; }
 
     /// <summary>
-    /// Checks what one CONNECT offers as proof of identity. With <see cref="Tokens"/>: the Authentication Method
-    /// <c>JWT</c> checks the Authentication Data as a token, and a password shaped like a token
+    /// Checks what one CONNECT offers as proof of identity, in this order. With <see cref="Tokens"/>: the Authentication
+    /// Method <c>JWT</c> checks the Authentication Data as a token, and a password shaped like a token
     /// (<see cref="TokenAuthenticator.LooksLikeToken"/>) is checked as a token, never as a password. Another MQTT 5
-    /// Authentication Method: <see cref="AuthenticationResult.BadAuthenticationMethod"/>. A user name or a password: the password check
-    /// (<see cref="AuthenticateAsync(string?, ReadOnlyMemory{byte}?, string, EndPoint?, CancellationToken)"/>).
-    /// Nothing: <see cref="AuthenticationResult.NoCredentials"/>.
+    /// Authentication Method: <see cref="AuthenticationResult.BadAuthenticationMethod"/>. A user name or a password: the
+    /// password check (<see cref="AuthenticateAsync(string?, ReadOnlyMemory{byte}?, string, EndPoint?, CancellationToken)"/>),
+    /// even on a connection with a client certificate: credentials that are given are checked as credentials. Neither,
+    /// with a client certificate and <see cref="Certificates"/> set: the certificate is the identity. Nothing:
+    /// <see cref="AuthenticationResult.NoCredentials"/>.
     /// </summary>
     public ValueTask<AuthenticationResult> AuthenticateAsync(ConnectCredentials credentials, CancellationToken cancellationToken)
     {
@@ -101,6 +106,11 @@ public sealed class ConnectAuthenticator : IDisposable
         {
             AuthenticationLog.Failed(_logger, credentials.ConnectionId, credentials.Remote, credentials.UserName ?? string.Empty, $"authentication method '{method}' is not offered");
             return ValueTask.FromResult(AuthenticationResult.BadAuthenticationMethod);
+        }
+
+        if (credentials is { UserName: null, Password: null, ClientCertificate: { } certificate } && Certificates is { } certificates)
+        {
+            return ValueTask.FromResult(certificates.Authenticate(certificate, credentials.ConnectionId, credentials.Remote));
         }
 
         return AuthenticateAsync(credentials.UserName, credentials.Password, credentials.ConnectionId, credentials.Remote, cancellationToken);
@@ -153,7 +163,8 @@ public sealed class ConnectAuthenticator : IDisposable
 
             // Unknown user: the same work against a dummy hash, and the result is ignored.
             ReadOnlySpan<byte> secret = password is { } p ? p.Span : [];
-            valid = _verify(secret, user?.PasswordHash ?? _dummyHash) && user is not null;
+            // A certificate entry has no password: the same work against the dummy hash, and refused.
+            valid = _verify(secret, user is { IsCertificate: false } ? user.PasswordHash : _dummyHash) && user is { IsCertificate: false };
 
             // Recorded before the turn is handed on, so the next queued check sees this failure.
             if (valid)
@@ -172,7 +183,7 @@ public sealed class ConnectAuthenticator : IDisposable
 
         if (!valid)
         {
-            AuthenticationLog.Failed(_logger, connectionId, remote, userName, user is null ? "unknown user" : password is null ? "no password" : "wrong password");
+            AuthenticationLog.Failed(_logger, connectionId, remote, userName, user is null ? "unknown user" : user.IsCertificate ? "a certificate entry cannot log in with a password" : password is null ? "no password" : "wrong password");
             return AuthenticationResult.Failed;
         }
 

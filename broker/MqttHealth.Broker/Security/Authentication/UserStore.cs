@@ -9,8 +9,11 @@ namespace MqttHealth.Broker.Security.Authentication;
 /// <remarks>
 /// <para>Format (strict: unknown properties, duplicate names and malformed hashes make the whole file invalid):</para>
 /// <code>
-/// { "users": [ { "name": "alice", "hash": "pbkdf2-sha256$600000$...$...", "roles": ["nurse"], "attributes": { "facility": "f1" } } ] }
+/// { "users": [ { "name": "alice", "hash": "pbkdf2-sha256$600000$...$...", "roles": ["nurse"], "attributes": { "facility": "f1" } },
+///              { "name": "urn:dev:mon-42", "certificate": true, "roles": ["device"] } ] }
 /// </code>
+/// <para>An entry with <c>"certificate": true</c> has no hash: it gives roles and attributes to the client certificate
+/// identity of that name and can never be used with a password.</para>
 /// <para>Change detection: <see cref="Refresh"/> compares the file's last-write time and length with those of the
 /// last read, one <c>stat</c> per call; the authenticator calls it before each password check. That is simpler and
 /// more dependable than a FileSystemWatcher (no missed or duplicated events, works on every file system, nothing to
@@ -210,6 +213,7 @@ public sealed class UserStore
 
         string? name = null;
         string? hash = null;
+        bool certificate = false;
         var roles = new List<string>();
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (JsonProperty property in entry.EnumerateObject())
@@ -221,6 +225,14 @@ public sealed class UserStore
                     break;
                 case "hash":
                     hash = StringValue(property.Value, $"users[{index}].hash");
+                    break;
+                case "certificate":
+                    certificate = property.Value.ValueKind switch
+                    {
+                        JsonValueKind.True => true,
+                        JsonValueKind.False => false,
+                        _ => throw new FormatException($"users[{index}].certificate must be true or false"),
+                    };
                     break;
                 case "roles":
                     if (property.Value.ValueKind != JsonValueKind.Array)
@@ -254,9 +266,19 @@ public sealed class UserStore
             }
         }
 
+        if (certificate)
+        {
+            if (name is null || hash is not null)
+            {
+                throw new FormatException($"users[{index}] is a certificate entry: it needs a \"name\" and must not have a \"hash\"");
+            }
+
+            return new StoredUser(name, string.Empty, roles, attributes) { IsCertificate = true };
+        }
+
         if (name is null || hash is null)
         {
-            throw new FormatException($"users[{index}] needs a \"name\" and a \"hash\"");
+            throw new FormatException($"users[{index}] needs a \"name\" and a \"hash\" (or \"certificate\": true)");
         }
 
         return new StoredUser(name, hash, roles, attributes);
@@ -282,7 +304,14 @@ public sealed class UserStore
                 throw new FormatException($"user '{user.Name}' appears twice");
             }
 
-            if (!PasswordHasher.IsWellFormed(user.PasswordHash, out string? hashError))
+            if (user.IsCertificate)
+            {
+                if (user.PasswordHash.Length > 0)
+                {
+                    throw new FormatException($"user '{user.Name}' is a certificate entry and must not have a password hash");
+                }
+            }
+            else if (!PasswordHasher.IsWellFormed(user.PasswordHash, out string? hashError))
             {
                 throw new FormatException($"user '{user.Name}': {hashError}");
             }
@@ -319,7 +348,15 @@ public sealed class UserStore
         {
             writer.WriteStartObject();
             writer.WriteString("name", user.Name);
-            writer.WriteString("hash", user.PasswordHash);
+            if (user.IsCertificate)
+            {
+                writer.WriteBoolean("certificate", true);
+            }
+            else
+            {
+                writer.WriteString("hash", user.PasswordHash);
+            }
+
             writer.WriteStartArray("roles");
             foreach (string role in user.Roles)
             {
