@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging.Abstractions;
 using MqttHealth.Broker.Audit;
 using MqttHealth.Broker.Engine;
@@ -23,15 +24,23 @@ public sealed class InProcessBroker : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
     private readonly Task _acceptLoop;
+    private readonly TransportSecurity? _security;
 
-    private InProcessBroker(MqttBroker broker, BrokerMetrics metrics, BrokerOptions options, TcpListener listener)
+    private InProcessBroker(MqttBroker broker, BrokerMetrics metrics, BrokerOptions options, TcpListener listener, TransportSecurity? security)
     {
         Broker = broker;
         Metrics = metrics;
         Options = options;
         _listener = listener;
+        _security = security;
         _acceptLoop = AcceptLoopAsync();
     }
+
+    /// <summary>
+    /// Secures an accepted connection (a TLS handshake): the stream MQTT then runs over and the client's certificate, or
+    /// null when the connection is refused. The returned stream is disposed with the connection.
+    /// </summary>
+    public delegate Task<(Stream Stream, X509Certificate2? ClientCertificate)?> TransportSecurity(NetworkStream accepted);
 
     public MqttBroker Broker { get; }
 
@@ -44,9 +53,11 @@ public sealed class InProcessBroker : IAsyncDisposable
     /// <summary>
     /// Starts an engine with <paramref name="configure"/>d options (anonymous allowed) over <paramref name="store"/> (in-memory when null),
     /// checking CONNECT credentials with <paramref name="authenticator"/> (none: every CONNECT with credentials is refused),
-    /// enforcing <paramref name="policy"/> (none: every topic but '$' ones) and writing security events to <paramref name="audit"/>.
+    /// enforcing <paramref name="policy"/> (none: every topic but '$' ones) and writing security events to <paramref name="audit"/>,
+    /// on <paramref name="port"/> (0: any free one) with the clock <paramref name="time"/>; each accepted connection secured by
+    /// <paramref name="security"/> (TLS), or plain TCP when null.
     /// </summary>
-    public static InProcessBroker Start(Action<BrokerOptions>? configure = null, IBrokerStore? store = null, TimeProvider? time = null, int port = 0, ConnectAuthenticator? authenticator = null, PolicyStore? policy = null, AuditLog? audit = null)
+    public static InProcessBroker Start(Action<BrokerOptions>? configure = null, IBrokerStore? store = null, TimeProvider? time = null, int port = 0, ConnectAuthenticator? authenticator = null, PolicyStore? policy = null, AuditLog? audit = null, TransportSecurity? security = null)
     {
         var options = new BrokerOptions { AllowAnonymous = true };
         configure?.Invoke(options);
@@ -64,7 +75,7 @@ public sealed class InProcessBroker : IAsyncDisposable
         var listener = new TcpListener(IPAddress.Loopback, port);
         listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         listener.Start();
-        return new InProcessBroker(broker, metrics, options, listener);
+        return new InProcessBroker(broker, metrics, options, listener, security);
     }
 
     /// <summary>Graceful stop: DISCONNECT 0x8B to MQTT 5 clients, storage flushed.</summary>
@@ -119,8 +130,24 @@ public sealed class InProcessBroker : IAsyncDisposable
         using (socket)
         {
             await using var stream = new NetworkStream(socket, ownsSocket: false);
-            var pipe = new StreamDuplexPipe(stream);
-            await Broker.HandleConnectionAsync(pipe, new MqttTransportInfo(connectionId, "tcp", socket.RemoteEndPoint, null));
+            Stream transport = stream;
+            X509Certificate2? certificate = null;
+            if (_security is not null)
+            {
+                if (await _security(stream) is not { } secured)
+                {
+                    return;
+                }
+
+                (transport, certificate) = secured;
+            }
+
+            await using (transport == stream ? null : transport)
+            {
+                var pipe = new StreamDuplexPipe(transport);
+                await Broker.HandleConnectionAsync(pipe, new MqttTransportInfo(connectionId, _security is null ? "tcp" : "tls", socket.RemoteEndPoint, certificate));
+            }
+
             try
             {
                 socket.Shutdown(SocketShutdown.Both);

@@ -6,6 +6,20 @@ namespace MqttHealth.Broker.Security.Authentication;
 /// </summary>
 internal static partial class AuthenticationLog
 {
+    /// <summary>Re-reads the users file if it changed, and logs a reload (5003) or a refused rewrite (5004).</summary>
+    public static void RefreshUsers(ILogger logger, UserStore users)
+    {
+        switch (users.Refresh())
+        {
+            case UserStoreRefresh.Reloaded:
+                UsersReloaded(logger, users.FilePath, users.Users.Count);
+                break;
+            case UserStoreRefresh.Failed:
+                UsersReloadFailed(logger, users.Users.Count, users.LastError ?? "unknown error");
+                break;
+        }
+    }
+
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Connection {ConnectionId} from {Remote}: user {UserName} authenticated with a password")]
     public static partial void Succeeded(ILogger logger, string connectionId, System.Net.EndPoint? remote, string userName);
 

@@ -146,15 +146,7 @@ public sealed class CertificateAuthenticator
             return Refuse(certificate, connectionId, remote, $"its {_identity.Name} is not a usable name (1 to {UserNames.MaximumNameLength} characters, no control characters)");
         }
 
-        switch (_users.Refresh())
-        {
-            case UserStoreRefresh.Reloaded:
-                AuthenticationLog.UsersReloaded(_logger, _users.FilePath, _users.Users.Count);
-                break;
-            case UserStoreRefresh.Failed:
-                AuthenticationLog.UsersReloadFailed(_logger, _users.Users.Count, _users.LastError ?? "unknown error");
-                break;
-        }
+        AuthenticationLog.RefreshUsers(_logger, _users);
 
         StoredUser? entry = _users.Find(name);
         if (entry is { IsCertificate: false })

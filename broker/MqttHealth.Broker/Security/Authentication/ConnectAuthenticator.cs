@@ -135,15 +135,7 @@ public sealed class ConnectAuthenticator : IDisposable
             return AuthenticationResult.Failed;
         }
 
-        switch (_users.Refresh())
-        {
-            case UserStoreRefresh.Reloaded:
-                AuthenticationLog.UsersReloaded(_logger, _users.FilePath, _users.Users.Count);
-                break;
-            case UserStoreRefresh.Failed:
-                AuthenticationLog.UsersReloadFailed(_logger, _users.Users.Count, _users.LastError ?? "unknown error");
-                break;
-        }
+        AuthenticationLog.RefreshUsers(_logger, _users);
 
         if (RefusedByBackoff(userName, connectionId, remote))
         {

@@ -28,20 +28,7 @@ public static class BreakGlassRecords
             w.WriteString("grant", grant.Id);
             w.WriteString("holder", grant.Holder);
             w.WriteString("requestId", grant.RequestId);
-            w.WriteStartArray("topics");
-            foreach (string topic in grant.Topics)
-            {
-                w.WriteStringValue(topic);
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("actions");
-            foreach (TopicAction action in grant.Actions)
-            {
-                w.WriteStringValue(ActionName(action));
-            }
-
-            w.WriteEndArray();
+            WriteScope(w, grant);
             w.WriteString("reason", grant.Reason);
             w.WriteString("expires", Iso(grant.ExpiresAt));
         }));
@@ -96,20 +83,7 @@ public static class BreakGlassRecords
         w.WriteString("principal", grant.HolderName);
         w.WriteString("holder", grant.Holder);
         w.WriteString("clientId", grant.ClientId);
-        w.WriteStartArray("topics");
-        foreach (string topic in grant.Topics)
-        {
-            w.WriteStringValue(topic);
-        }
-
-        w.WriteEndArray();
-        w.WriteStartArray("actions");
-        foreach (TopicAction action in grant.Actions)
-        {
-            w.WriteStringValue(ActionName(action));
-        }
-
-        w.WriteEndArray();
+        WriteScope(w, grant);
         w.WriteString("reason", grant.Reason);
         w.WriteString("opened", Iso(grant.OpenedAt));
         w.WriteString("expires", Iso(grant.ExpiresAt));
@@ -192,6 +166,25 @@ public static class BreakGlassRecords
         }
 
         return values;
+    }
+
+    /// <summary>A grant's <c>topics</c> and <c>actions</c> arrays, as the opening record and the alert carry them.</summary>
+    private static void WriteScope(Utf8JsonWriter w, BreakGlassGrant grant)
+    {
+        w.WriteStartArray("topics");
+        foreach (string topic in grant.Topics)
+        {
+            w.WriteStringValue(topic);
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("actions");
+        foreach (TopicAction action in grant.Actions)
+        {
+            w.WriteStringValue(ActionName(action));
+        }
+
+        w.WriteEndArray();
     }
 
     internal static string ActionName(TopicAction action) => action == TopicAction.Publish ? "publish" : "subscribe";
