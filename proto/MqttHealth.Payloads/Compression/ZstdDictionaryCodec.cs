@@ -81,6 +81,11 @@ public sealed unsafe class ZstdDictionaryCodec : IEnvelopeCompression, IDisposab
 
     public int Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
     {
+        if (source.IsEmpty)
+        {
+            // zstd reads "no frames" as zero bytes of content; the envelope never sends an empty frame.
+            throw new InvalidDataException($"Decompressing with dictionary {DictionaryId}: the frame is empty.");
+        }
         nuint written;
         lock (_decompressLock)
         {
