@@ -41,9 +41,10 @@ public sealed class FacilityCa : IDisposable
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         try
         {
+            // The builder encodes in the reverse of the calls: this encodes O then CN (most significant first).
             var subject = new X500DistinguishedNameBuilder();
-            subject.AddOrganizationName(facility);
             subject.AddCommonName($"{facility} facility CA");
+            subject.AddOrganizationName(facility);
             var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256);
             request.CertificateExtensions.Add(X509BasicConstraintsExtension.CreateForCertificateAuthority(pathLengthConstraint: 0));
             request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
@@ -132,14 +133,16 @@ public sealed class FacilityCa : IDisposable
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         try
         {
+            // The builder encodes in the reverse of the calls: this encodes O, OU, CN (most significant first), as
+            // openssl's "/O=f1/OU=icu-2/CN=mon-42" does.
             var subject = new X500DistinguishedNameBuilder();
-            subject.AddOrganizationName(Facility);
+            subject.AddCommonName(name);
             if (unit is not null)
             {
                 subject.AddOrganizationalUnitName(unit);
             }
 
-            subject.AddCommonName(name);
+            subject.AddOrganizationName(Facility);
             var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256);
             request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
             request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement, critical: true));
