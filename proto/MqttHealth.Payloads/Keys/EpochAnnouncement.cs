@@ -223,7 +223,7 @@ public sealed class EpochAnnouncement
             using JsonDocument document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 4 });
             JsonElement root = document.RootElement;
             Dictionary<string, JsonElement> members = Members(root, TopMembers, "the announcement");
-            if (members["type"].GetString() != TypeLabel)
+            if (String(members["type"], "type") != TypeLabel)
             {
                 throw Malformed($"'type' is not '{TypeLabel}'");
             }

@@ -158,6 +158,59 @@ public sealed class EpochAnnouncementTests : IDisposable
         Assert.Equal(expected, ex.Kind);
     }
 
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[]")]
+    [InlineData("type is a number")]
+    [InlineData("member twice")]
+    [InlineData("member missing")]
+    [InlineData("base64 with a line break")]
+    [InlineData("key ids out of order")]
+    [InlineData("epoch zero")]
+    [InlineData("time with an offset")]
+    public void Parse_MalformedAnnouncement_RefusedAsMalformed(string defect)
+    {
+        string json = Encoding.UTF8.GetString(Announce());
+        JsonObject root = JsonNode.Parse(json)!.AsObject();
+        string text = defect switch
+        {
+            "not json" => "{\"type\": ",
+            "[]" => "[]",
+            "type is a number" => Replace(root, "type", 1),
+            "member twice" => json.Replace("\"version\": 1,", "\"version\": 1, \"version\": 1,", StringComparison.Ordinal),
+            "member missing" => Remove(root, "maxMessages"),
+            "base64 with a line break" => Replace(root, "signature", root["signature"]!.GetValue<string>().Insert(10, "\n")),
+            "key ids out of order" => Reverse(root),
+            "epoch zero" => Replace(root, "epoch", 0),
+            "time with an offset" => Replace(root, "created", "2026-11-21T11:00:00+01:00"),
+            _ => throw new ArgumentOutOfRangeException(nameof(defect)),
+        };
+
+        KeyException ex = Assert.Throws<KeyException>(() => EpochAnnouncement.Parse(Encoding.UTF8.GetBytes(text)));
+        Assert.Equal(KeyErrorKind.Malformed, ex.Kind);
+
+        static string Replace(JsonObject root, string name, JsonNode? value)
+        {
+            root[name] = value;
+            return root.ToJsonString();
+        }
+
+        static string Remove(JsonObject root, string name)
+        {
+            root.Remove(name);
+            return root.ToJsonString();
+        }
+
+        static string Reverse(JsonObject root)
+        {
+            JsonArray recipients = root["recipients"]!.AsArray();
+            JsonNode first = recipients[0]!;
+            recipients.RemoveAt(0);
+            recipients.Add(first);
+            return root.ToJsonString();
+        }
+    }
+
     [Fact]
     public void Open_UntamperedJsonReserialised_StillOpens()
     {
