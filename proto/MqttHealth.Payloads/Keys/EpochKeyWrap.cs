@@ -54,15 +54,20 @@ public static class EpochKeyWrap
 
     internal static WrappedEpochSecret Wrap(string senderId, uint epoch, ReadOnlySpan<byte> secret, ECDiffieHellman recipientKey, string keyId)
     {
+        using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        return Wrap(senderId, epoch, secret, recipientKey, keyId, ephemeral, RandomNumberGenerator.GetBytes(WrappedEpochSecret.NonceLength));
+    }
+
+    /// <summary>The wrap with a given ephemeral key and nonce: for the test vectors only (both must be fresh otherwise).</summary>
+    internal static WrappedEpochSecret Wrap(string senderId, uint epoch, ReadOnlySpan<byte> secret, ECDiffieHellman recipientKey, string keyId, ECDiffieHellman ephemeral, byte[] nonce)
+    {
         if (secret.Length != SecretLength)
         {
             throw new ArgumentException($"an epoch secret is {SecretLength} bytes", nameof(secret));
         }
 
-        using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
         byte[] ephemeralPublic = EncodePoint(ephemeral.ExportParameters(false));
         byte[] z = ephemeral.DeriveRawSecretAgreement(recipientKey.PublicKey);
-        byte[] nonce = RandomNumberGenerator.GetBytes(WrappedEpochSecret.NonceLength);
         byte[] wrapped = new byte[WrappedEpochSecret.WrappedSecretLength];
         byte[] ctx = Context(senderId, epoch, Convert.FromHexString(keyId), ephemeralPublic);
         Span<byte> key = stackalloc byte[32];
