@@ -1,0 +1,3 @@
+using MqttHealth.Cli;
+
+return CliProgram.Run(args, CliContext.FromConsole());
