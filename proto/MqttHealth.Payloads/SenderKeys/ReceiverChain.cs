@@ -16,6 +16,7 @@ internal sealed class ReceiverChain
     private readonly SkippedKeyWindow _skipped = new();
     private ulong _nextSequence;
     private ulong _evictedBelow;
+    private bool _opened;
 
     public ReceiverChain(ReadOnlySpan<byte> secret, string senderId, uint epoch)
     {
@@ -41,29 +42,33 @@ internal sealed class ReceiverChain
         if (sequence >= _nextSequence)
         {
             var jump = sequence - _nextSequence;
-            if (jump > SenderKeyStore.MaxForwardJump)
+            if (jump > (ulong)(_opened ? SenderKeyStore.MaxForwardJump : SenderKeyStore.MaxInitialJump))
             {
                 return EnvelopeError.TooFarAhead;
             }
 
-            var skipped = (int)jump;
-            byte[]? keys = skipped == 0 ? null : ArrayPool<byte>.Shared.Rent(skipped * KeyRatchet.MessageKeyLength);
+            // Only the last MaxSkippedKeys keys of a long first jump are kept; the ones before are out of the window.
+            var kept = (int)Math.Min(jump, SenderKeyStore.MaxSkippedKeys);
+            var firstKept = (int)jump - kept;
+            byte[]? keys = kept == 0 ? null : ArrayPool<byte>.Shared.Rent(kept * KeyRatchet.MessageKeyLength);
             ChainKey chain = default;
             _chainKey.CopyTo(chain);
-            for (var i = 0; i < skipped; i++)
+            Span<byte> discarded = stackalloc byte[KeyRatchet.MessageKeyLength];
+            for (var i = 0; i < (int)jump; i++)
             {
-                KeyRatchet.Step(chain, keys.AsSpan(i * KeyRatchet.MessageKeyLength, KeyRatchet.MessageKeyLength));
+                KeyRatchet.Step(chain, i < firstKept ? discarded : keys.AsSpan((i - firstKept) * KeyRatchet.MessageKeyLength, KeyRatchet.MessageKeyLength));
             }
 
+            CryptographicOperations.ZeroMemory(discarded);
             KeyRatchet.Step(chain, messageKey);
-            pending = new PendingOpen(sequence, advance: true, skipped, keys, chain, -1);
+            pending = new PendingOpen(sequence, advance: true, firstKept, kept, keys, chain, -1);
             return EnvelopeError.None;
         }
 
         if (_skipped.TryFind(sequence, out var slot))
         {
             _skipped.CopyKey(slot, messageKey);
-            pending = new PendingOpen(sequence, advance: false, 0, null, default, slot);
+            pending = new PendingOpen(sequence, advance: false, 0, 0, null, default, slot);
             return EnvelopeError.None;
         }
 
@@ -76,11 +81,19 @@ internal sealed class ReceiverChain
     {
         if (pending.Advance)
         {
+            var first = _nextSequence + (ulong)pending.FirstKept;
+            if (pending.FirstKept > 0)
+            {
+                _evictedBelow = first;
+            }
+
             for (var i = 0; i < pending.Skipped; i++)
             {
-                var evicted = _skipped.Add((uint)(_nextSequence + (ulong)i), pending.Keys.AsSpan(i * KeyRatchet.MessageKeyLength, KeyRatchet.MessageKeyLength));
+                var evicted = _skipped.Add((uint)(first + (ulong)i), pending.Keys.AsSpan(i * KeyRatchet.MessageKeyLength, KeyRatchet.MessageKeyLength));
                 _evictedBelow = Math.Max(_evictedBelow, evicted);
             }
+
+            _opened = true;
 
             ((ReadOnlySpan<byte>)pending.NextChainKey).CopyTo(_chainKey);
             _nextSequence = (ulong)pending.Sequence + 1;
@@ -119,10 +132,11 @@ internal sealed class ReceiverChain
 }
 
 /// <summary>A derived but not yet committed key lookup.</summary>
-internal struct PendingOpen(uint sequence, bool advance, int skipped, byte[]? keys, ChainKey nextChainKey, int slot)
+internal struct PendingOpen(uint sequence, bool advance, int firstKept, int skipped, byte[]? keys, ChainKey nextChainKey, int slot)
 {
     public uint Sequence = sequence;
     public bool Advance = advance;
+    public int FirstKept = firstKept;
     public int Skipped = skipped;
     public byte[]? Keys = keys;
     public ChainKey NextChainKey = nextChainKey;

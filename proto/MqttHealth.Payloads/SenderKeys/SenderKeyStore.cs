@@ -11,8 +11,9 @@ namespace MqttHealth.Payloads.SenderKeys;
 /// <remarks>
 /// Bounds per (sender, epoch): at most <see cref="MaxSkippedKeys"/> skipped keys are held (the oldest is erased when a
 /// newer one needs the room, and its sequence then counts as outside the window), and one message may be at most
-/// <see cref="MaxForwardJump"/> sequences ahead of the next expected one. A message thus costs at most
-/// MaxForwardJump + 1 ratchet steps to derive, forged or not.
+/// <see cref="MaxForwardJump"/> sequences ahead of the next expected one, except the first one opened in the epoch,
+/// which may be up to <see cref="MaxInitialJump"/> from sequence 0 (a recipient joining mid-epoch). A message thus costs
+/// at most MaxForwardJump + 1 ratchet steps to derive, forged or not, and MaxInitialJump + 1 before the first opens.
 /// </remarks>
 public sealed class SenderKeyStore
 {
@@ -21,6 +22,13 @@ public sealed class SenderKeyStore
 
     /// <summary>The furthest a message's sequence may be ahead of the next expected one (so it skips at most this many keys).</summary>
     public const int MaxForwardJump = 1024;
+
+    /// <summary>
+    /// The furthest the first message a recipient opens in an epoch may be from sequence 0: a recipient that joins
+    /// mid-epoch ratchets forward once, up to this many steps (tens of milliseconds). Senders rotate epochs before
+    /// this many messages so that late joiners can always catch up.
+    /// </summary>
+    public const int MaxInitialJump = 65_536;
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<uint, ReceiverChain>> _senders = new(StringComparer.Ordinal);
 

@@ -80,12 +80,58 @@ public class SenderKeyStoreTests
     public void Open_BeyondTheMaxForwardJump_RejectedAsTooFarAheadWithoutChangingState()
     {
         var fixture = new EnvelopeFixture();
-        var envelopes = SealMany(fixture, SenderKeyStore.MaxForwardJump + 2);
+        var envelopes = SealMany(fixture, SenderKeyStore.MaxForwardJump + 3);
+        Assert.Equal(EnvelopeError.None, fixture.TryOpen(envelopes[0]));
 
         Assert.Equal(EnvelopeError.TooFarAhead, fixture.TryOpen(envelopes[^1]));
-        Assert.Equal(0ul, fixture.Store.NextSequence(EnvelopeFixture.Sender, EnvelopeFixture.Epoch));
-        Assert.Equal(EnvelopeError.None, fixture.TryOpen(envelopes[0]));
+        Assert.Equal(1ul, fixture.Store.NextSequence(EnvelopeFixture.Sender, EnvelopeFixture.Epoch));
+        Assert.Equal(EnvelopeError.None, fixture.TryOpen(envelopes[1]));
         Assert.Equal(EnvelopeError.None, fixture.TryOpen(envelopes[^1]));
+    }
+
+    [Fact]
+    public void Open_LateJoinerFirstMessageFarIntoTheEpoch_OpensAndKeepsTheLastWindowOfKeys()
+    {
+        var fixture = new EnvelopeFixture();
+        var skip = new byte[KeyRatchet.MessageKeyLength];
+        for (var i = 0; i < 3000; i++)
+        {
+            fixture.Sealer.State.Advance(skip);
+        }
+
+        var early = fixture.Sealer.Seal("3000"u8, EnvelopeFixture.Topic);
+        for (var i = 3001; i < 4500; i++)
+        {
+            fixture.Sealer.State.Advance(skip);
+        }
+
+        var late = fixture.Sealer.Seal("4500"u8, EnvelopeFixture.Topic);
+        for (var i = 4501; i < 5000; i++)
+        {
+            fixture.Sealer.State.Advance(skip);
+        }
+
+        var first = fixture.Sealer.Seal("5000"u8, EnvelopeFixture.Topic);
+
+        Assert.Equal(EnvelopeError.None, fixture.TryOpen(first));
+        Assert.Equal(EnvelopeError.OutsideWindow, fixture.TryOpen(early));
+        Assert.Equal(EnvelopeError.None, fixture.TryOpen(late));
+        Assert.Equal(SenderKeyStore.MaxSkippedKeys - 1, fixture.Store.SkippedKeyCount(EnvelopeFixture.Sender, EnvelopeFixture.Epoch));
+    }
+
+    [Fact]
+    public void Open_FirstMessageBeyondTheMaxInitialJump_RejectedAsTooFarAhead()
+    {
+        var fixture = new EnvelopeFixture();
+        var skip = new byte[KeyRatchet.MessageKeyLength];
+        for (var i = 0; i <= SenderKeyStore.MaxInitialJump; i++)
+        {
+            fixture.Sealer.State.Advance(skip);
+        }
+
+        var envelope = fixture.Sealer.Seal("far"u8, EnvelopeFixture.Topic);
+
+        Assert.Equal(EnvelopeError.TooFarAhead, fixture.TryOpen(envelope));
     }
 
     [Fact]
