@@ -46,16 +46,20 @@ public sealed class EnvelopeOpener
     /// </summary>
     public byte[] Open(ReadOnlySpan<byte> envelope, string topic, string senderId, ECDsa? senderPublicKey = null, bool requireSignature = false)
     {
-        var capacity = Math.Max(envelope.Length, _maxPlaintextLength);
+        // An uncompressed plaintext is never longer than the envelope; a compressed one up to the configured ceiling.
+        var compressed = EnvelopeHeader.TryRead(envelope, out var header, out _, out _) && header.Compressed;
+        var capacity = compressed ? _maxPlaintextLength : envelope.Length;
         var rented = ArrayPool<byte>.Shared.Rent(capacity);
+        var used = capacity;
         try
         {
             var opened = Open(envelope, topic, senderId, rented.AsSpan(0, capacity), senderPublicKey, requireSignature);
+            used = compressed ? opened.Length : capacity;
             return rented.AsSpan(0, opened.Length).ToArray();
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(rented.AsSpan(0, capacity));
+            CryptographicOperations.ZeroMemory(rented.AsSpan(0, used));
             ArrayPool<byte>.Shared.Return(rented);
         }
     }

@@ -109,4 +109,34 @@ public class EnvelopeRoundTripTests
         Assert.Equal(1u, opened.Header.Sequence);
         Assert.Equal(EnvelopeFixture.Epoch, opened.Header.Epoch);
     }
+
+    [Fact]
+    public void Open_AuthenticBodyThatDoesNotDecompress_RejectedAsInvalidCompressedBodyAndNotMarkedOpened()
+    {
+        var secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var store = new MqttHealth.Payloads.SenderKeys.SenderKeyStore();
+        store.AddEpoch(EnvelopeFixture.Sender, 1, secret);
+        var sealer = new EnvelopeSealer(MqttHealth.Payloads.SenderKeys.SenderKeyState.Create(EnvelopeFixture.Sender, 1, secret), compression: new OddLengthCompression());
+        var envelope = sealer.Seal(new byte[50], EnvelopeFixture.Topic);
+        var opener = new EnvelopeOpener(store, [new RunLengthCompression(1)]);
+
+        var error = opener.TryOpen(envelope, EnvelopeFixture.Topic, EnvelopeFixture.Sender, new byte[256], out _);
+
+        Assert.Equal(EnvelopeError.InvalidCompressedBody, error);
+        Assert.Equal(0ul, store.NextSequence(EnvelopeFixture.Sender, 1));
+    }
+
+    /// <summary>A sender-side codec that disagrees with the recipient's: its output is not a run-length body.</summary>
+    private sealed class OddLengthCompression : IEnvelopeCompression
+    {
+        public byte DictionaryId => 1;
+
+        public int Compress(ReadOnlySpan<byte> source, Span<byte> destination)
+        {
+            destination[..3].Fill(7);
+            return 3;
+        }
+
+        public int Decompress(ReadOnlySpan<byte> source, Span<byte> destination) => throw new InvalidDataException("not used");
+    }
 }
