@@ -12,6 +12,10 @@ public static class CliProgram
     internal static readonly IReadOnlyList<(string Name, string Summary, Func<IReadOnlyList<string>, CliContext, int> Run)> Verbs =
     [
         (KeysCommand.Verb, "the key lifecycle: facility CA, identities, epoch announcements, revocation", KeysCommand.Run),
+        ("seal", "seal a JSON reading into an envelope (file or standard input/output)", ClinicalCommands.Seal),
+        ("open", "open an envelope with the sender's announcement; print the reading as JSON or FHIR R4", ClinicalCommands.Open),
+        ("pub", "seal and publish JSON readings to a broker (announcement retained first when needed)", ClinicalCommands.Pub),
+        ("sub", "subscribe, take announcements, open and print readings as JSON lines or FHIR R4 Observations", ClinicalCommands.Sub),
     ];
 
     public static int Run(IReadOnlyList<string> args, CliContext context)

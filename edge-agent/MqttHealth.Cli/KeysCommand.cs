@@ -370,10 +370,10 @@ public static class KeysCommand
         return JsonSerializer.Deserialize<IssuedList>(File.ReadAllText(path), JsonOptions) ?? throw new KeyException(KeyErrorKind.Malformed, $"{path}: empty");
     }
 
-    private static string Required(CliArguments args, string name) =>
+    internal static string Required(CliArguments args, string name) =>
         args.Value(name) is { Length: > 0 } value ? value : throw new UsageException($"missing {name}");
 
-    private static int Int(CliArguments args, string name, int fallback, int minimum, int maximum)
+    internal static int Int(CliArguments args, string name, int fallback, int minimum, int maximum)
     {
         string? text = args.Value(name);
         if (text is null)
@@ -400,7 +400,7 @@ public static class KeysCommand
     }
 
     /// <summary>From <paramref name="fileOption"/>'s file (one trailing line break dropped), else a line of standard input (asked without echo at a terminal).</summary>
-    private static string Passphrase(CliArguments args, string fileOption, string what, CliContext context, bool confirm)
+    internal static string Passphrase(CliArguments args, string fileOption, string what, CliContext context, bool confirm)
     {
         string? file = args.Value(fileOption);
         string? passphrase;
@@ -462,7 +462,7 @@ public static class KeysCommand
         }
     }
 
-    private static byte[] ReadBytes(string path)
+    internal static byte[] ReadBytes(string path)
     {
         try
         {
@@ -510,7 +510,7 @@ public static class KeysCommand
         return CliExitCodes.BadUsage;
     }
 
-    private sealed class UsageException(string message) : Exception(message);
+    internal sealed class UsageException(string message) : Exception(message);
 
     /// <summary>issued.json: every certificate the CA issued, so revocation can go by name.</summary>
     internal sealed record IssuedList(IReadOnlyList<IssuedEntry> Certificates);
