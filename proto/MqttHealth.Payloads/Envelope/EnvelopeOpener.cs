@@ -192,7 +192,7 @@ public sealed class EnvelopeOpener
         out int length)
     {
         length = 0;
-        KeyRatchet.Nonce(messageKey, header.Sequence, nonce);
+        KeyRatchet.Nonce(header.Sequence, nonce);
         var ciphertext = envelope.Slice(headerLength, bodyLength);
         var tag = envelope.Slice(headerLength + bodyLength, EnvelopeConstants.TagLength);
         if (!MessageAead.Open(header.Suite, messageKey[..EnvelopeConstants.KeyLength], nonce, ciphertext, tag, body, ad))

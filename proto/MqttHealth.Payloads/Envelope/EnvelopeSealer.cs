@@ -162,7 +162,7 @@ public sealed class EnvelopeSealer
             {
                 AssociatedData.Write(destination[..headerLength], topic, State.SenderId, ad);
                 var sequence = State.Advance(messageKey);
-                KeyRatchet.Nonce(messageKey, sequence, nonce);
+                KeyRatchet.Nonce(sequence, nonce);
                 var tag = destination.Slice(headerLength + paddedLength, EnvelopeConstants.TagLength);
                 MessageAead.Seal(Options.Suite, messageKey[..EnvelopeConstants.KeyLength], nonce, body, tag, ad);
                 if (sign)

@@ -9,7 +9,7 @@ internal struct ChainKey
     private byte _element0;
 }
 
-/// <summary>A message's key material held by value: the 32-byte AEAD key, then the 12-byte nonce base (IV).</summary>
+/// <summary>A message's 32-byte AEAD key held by value.</summary>
 [InlineArray(KeyRatchet.MessageKeyLength)]
 internal struct MessageKey
 {

@@ -9,19 +9,27 @@ namespace MqttHealth.Payloads.SenderKeys;
 /// The sender-key hash ratchet (docs/envelope.md, "Key derivation"):
 /// <code>
 /// CK_0          = HKDF-SHA256(IKM = epoch secret, salt = none, info = "mqtthealth/v1/chain" || u16be(len sender) || sender || u32be(epoch), L = 32)
-/// OKM_n         = HKDF-Expand-SHA256(PRK = CK_n, info = "mqtthealth/v1/ratchet", L = 76)
-/// CK_{n+1}      = OKM_n[0..32]    key_n = OKM_n[32..64]    iv_n = OKM_n[64..76]
-/// nonce_n       = iv_n XOR (4 zero bytes || u64be(n))
+/// OKM_n         = HMAC-SHA512(key = CK_n, "mqtthealth/v1/ratchet")       (64 bytes, one HMAC)
+/// CK_{n+1}      = OKM_n[0..32]    key_n = OKM_n[32..64]
+/// nonce_n       = 4 zero bytes || u64be(n)
 /// </code>
-/// One HKDF-Expand per message (three HMAC-SHA256 blocks in one call) yields the next chain key and the message's key
-/// and nonce base; CK_n is overwritten once used, and HMAC is one-way, so CK_{n+1} does not give back any earlier key.
+/// One HMAC-SHA512 per message yields the next chain key and the message's key; CK_n is overwritten once used, and
+/// HMAC is one-way, so CK_{n+1} does not give back any earlier key. Every key seals exactly one message, so the nonce
+/// needs no secret part. The HMAC is computed as RFC 2104 defines it, from two SHA-512 hashes on an
+/// <see cref="IncrementalHash"/> reused per thread: on OpenSSL 3 that costs half of one HMAC or HKDF call, whose price
+/// is mostly setting up a MAC or KDF context per call (docs/envelope.md, "Performance").
 /// </summary>
 internal static class KeyRatchet
 {
     public const int SecretLength = 32;
     public const int ChainKeyLength = 32;
-    public const int MessageKeyLength = 44;
-    public const int IvLength = 12;
+    public const int MessageKeyLength = 32;
+
+    private const int BlockLength = 128;
+    private const int HashLength = 64;
+
+    [ThreadStatic]
+    private static IncrementalHash? t_sha512;
 
     private static ReadOnlySpan<byte> ChainLabel => "mqtthealth/v1/chain"u8;
 
@@ -60,21 +68,49 @@ internal static class KeyRatchet
         }
     }
 
-    /// <summary>One step: from CK_n to CK_{n+1} (in place allowed) and the message key (key || iv) of n.</summary>
+    /// <summary>One step: from CK_n to CK_{n+1} (in place allowed) and the message key of n.</summary>
     public static void Step(Span<byte> chainKey, Span<byte> messageKey)
     {
-        Span<byte> okm = stackalloc byte[ChainKeyLength + MessageKeyLength];
-        HKDF.Expand(HashAlgorithmName.SHA256, chainKey[..ChainKeyLength], okm, RatchetLabel);
-        okm[..ChainKeyLength].CopyTo(chainKey);
-        okm[ChainKeyLength..].CopyTo(messageKey);
-        CryptographicOperations.ZeroMemory(okm);
+        var sha512 = t_sha512 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+        Span<byte> block = stackalloc byte[BlockLength];
+        Span<byte> inner = stackalloc byte[HashLength];
+        Span<byte> okm = stackalloc byte[HashLength];
+        try
+        {
+            // HMAC-SHA512(K, m) = SHA-512((K0 ^ opad) || SHA-512((K0 ^ ipad) || m)), K0 = K padded with zeros to 128 bytes.
+            block.Fill(0x36);
+            Xor(block, chainKey[..ChainKeyLength]);
+            sha512.AppendData(block);
+            sha512.AppendData(RatchetLabel);
+            sha512.GetHashAndReset(inner);
+            block.Fill(0x5c);
+            Xor(block, chainKey[..ChainKeyLength]);
+            sha512.AppendData(block);
+            sha512.AppendData(inner);
+            sha512.GetHashAndReset(okm);
+            okm[..ChainKeyLength].CopyTo(chainKey);
+            okm[ChainKeyLength..].CopyTo(messageKey);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(block);
+            CryptographicOperations.ZeroMemory(inner);
+            CryptographicOperations.ZeroMemory(okm);
+        }
     }
 
-    /// <summary>nonce = iv XOR (4 zero bytes || u64be(sequence)), as OSCORE does with its common IV.</summary>
-    public static void Nonce(ReadOnlySpan<byte> messageKey, uint sequence, Span<byte> nonce)
+    /// <summary>nonce = 4 zero bytes || u64be(sequence). Every key seals one message, so the nonce only has to be fixed and known.</summary>
+    public static void Nonce(uint sequence, Span<byte> nonce)
     {
-        messageKey.Slice(ChainKeyLength, IvLength).CopyTo(nonce);
-        var low = BinaryPrimitives.ReadUInt64BigEndian(nonce[4..]) ^ sequence;
-        BinaryPrimitives.WriteUInt64BigEndian(nonce[4..], low);
+        BinaryPrimitives.WriteUInt32BigEndian(nonce, 0);
+        BinaryPrimitives.WriteUInt64BigEndian(nonce[4..], sequence);
+    }
+
+    private static void Xor(Span<byte> block, ReadOnlySpan<byte> key)
+    {
+        for (var i = 0; i < key.Length; i++)
+        {
+            block[i] ^= key[i];
+        }
     }
 }

@@ -116,7 +116,7 @@ public sealed class SenderKeyState
         return state;
     }
 
-    /// <summary>Takes the next sequence: writes its message key (key || iv) and ratchets the chain key forward.</summary>
+    /// <summary>Takes the next sequence: writes its message key and ratchets the chain key forward.</summary>
     internal uint Advance(Span<byte> messageKey)
     {
         if (Exhausted)

@@ -109,7 +109,6 @@ internal static class EnvelopeTestVectors
             ["chainKey"] = Hex(reference.ChainKey),
             ["nextChainKey"] = Hex(reference.NextChainKey),
             ["aeadKey"] = Hex(reference.AeadKey),
-            ["iv"] = Hex(reference.Iv),
             ["nonce"] = Hex(reference.Nonce),
             ["header"] = Hex(reference.Header),
             ["associatedData"] = Hex(reference.AssociatedData),
@@ -141,6 +140,9 @@ internal static class EnvelopeTestVectors
             ["description"] = "Test vectors of the MqttHealth sealed envelope, version 1 (docs/envelope.md). Hex is lowercase. " +
                 "Inputs: suite, epochSecret, senderId, epoch, sequence, topic, plaintext, dictionaryId, compressedBody, paddingBuckets, signed. " +
                 "Every other field is derived; check them in order to find where an implementation departs.",
+            ["derivation"] = "chainKey0 = HKDF-SHA256(epochSecret, no salt, \"mqtthealth/v1/chain\" || u16be(len senderId) || senderId || u32be(epoch), 32); " +
+                "per sequence n from 0: OKM = HMAC-SHA512(chainKey_n, \"mqtthealth/v1/ratchet\"), nextChainKey = OKM[0..32], aeadKey = OKM[32..64]; " +
+                "nonce = 00000000 || u64be(sequence).",
             ["compression"] = "Vectors with a dictionaryId give compressedBody: the body exactly as the compression step produced it. " +
                 "It comes from a stand-in run-length coder of the test suite ((count, byte) pairs), not zstd, so that no vector needs zstd: " +
                 "start from compressedBody instead of compressing the plaintext.",

@@ -5,12 +5,12 @@ using System.Text;
 namespace MqttHealth.Payloads.Tests.Envelope;
 
 /// <summary>
-/// docs/envelope.md implemented again from the primitives alone (HKDF, AES-GCM, ChaCha20-Poly1305), the way an
+/// docs/envelope.md implemented again from the primitives alone (HKDF-SHA256, HMAC-SHA512, AES-GCM, ChaCha20-Poly1305), the way an
 /// integrator in another language would, without any of the library's code: the test vectors must agree with both.
 /// </summary>
 internal static class ReferenceEnvelope
 {
-    public sealed record Result(byte[] ChainKey0, byte[] ChainKey, byte[] NextChainKey, byte[] AeadKey, byte[] Iv, byte[] Nonce, byte[] Header, byte[] AssociatedData, byte[] PaddedBody, byte[] Sealed);
+    public sealed record Result(byte[] ChainKey0, byte[] ChainKey, byte[] NextChainKey, byte[] AeadKey, byte[] Nonce, byte[] Header, byte[] AssociatedData, byte[] PaddedBody, byte[] Sealed);
 
     public static Result Seal(int suite, byte[] secret, string sender, uint epoch, uint sequence, string topic, byte[] body, int dictionaryId, int[]? buckets, bool signed)
     {
@@ -21,7 +21,7 @@ internal static class ReferenceEnvelope
         byte[] okm = [];
         for (var i = 0u; i <= sequence; i++)
         {
-            okm = HKDF.Expand(HashAlgorithmName.SHA256, chainKey, 76, "mqtthealth/v1/ratchet"u8.ToArray());
+            okm = HMACSHA512.HashData(chainKey, "mqtthealth/v1/ratchet"u8.ToArray());
             if (i < sequence)
             {
                 chainKey = okm[..32];
@@ -29,12 +29,7 @@ internal static class ReferenceEnvelope
         }
 
         var key = okm[32..64];
-        var iv = okm[64..76];
-        var nonce = (byte[])iv.Clone();
-        for (var i = 0; i < 8; i++)
-        {
-            nonce[4 + i] ^= (byte)((ulong)sequence >> (56 - (8 * i)));
-        }
+        var nonce = Concat(new byte[4], U64(sequence));
 
         var compressionBits = dictionaryId switch { 0 => 0, 1 => 1, 2 => 2, _ => 3 };
         var first = (byte)(0x40 | (suite << 4) | (compressionBits << 2) | (buckets is null ? 0 : 2) | (signed ? 1 : 0));
@@ -69,7 +64,7 @@ internal static class ReferenceEnvelope
             aes.Encrypt(nonce, padded, ciphertext, tag, ad);
         }
 
-        return new Result(chainKey0, chainKey, okm[..32], key, iv, nonce, header, ad, padded, Concat(header, ciphertext, tag));
+        return new Result(chainKey0, chainKey, okm[..32], key, nonce, header, ad, padded, Concat(header, ciphertext, tag));
     }
 
     private static byte[] Leb128(uint value)
@@ -96,6 +91,13 @@ internal static class ReferenceEnvelope
     {
         var b = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(b, value);
+        return b;
+    }
+
+    private static byte[] U64(ulong value)
+    {
+        var b = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(b, value);
         return b;
     }
 

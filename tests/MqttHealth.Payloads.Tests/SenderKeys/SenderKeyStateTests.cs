@@ -74,6 +74,42 @@ public class SenderKeyStateTests
     }
 
     [Fact]
+    public void KeyRatchetStep_InPlace_IsHmacSha512OfTheRatchetLabelSplitInTwo()
+    {
+        var chainKey = RandomNumberGenerator.GetBytes(32);
+        for (var i = 0; i < 3; i++)
+        {
+            var expected = HMACSHA512.HashData(chainKey, "mqtthealth/v1/ratchet"u8);
+            var messageKey = new byte[KeyRatchet.MessageKeyLength];
+            KeyRatchet.Step(chainKey, messageKey);
+            Assert.Equal(Convert.ToHexString(expected[..32]), Convert.ToHexString(chainKey));
+            Assert.Equal(Convert.ToHexString(expected[32..]), Convert.ToHexString(messageKey));
+        }
+    }
+
+    [Fact]
+    public void KeyRatchetStep_ManyThreads_EachGetsTheHmacOfItsOwnChainKey()
+    {
+        var mismatches = 0;
+        Parallel.For(0, 64, _ =>
+        {
+            var chainKey = RandomNumberGenerator.GetBytes(32);
+            for (var i = 0; i < 50; i++)
+            {
+                var expected = HMACSHA512.HashData(chainKey, "mqtthealth/v1/ratchet"u8);
+                var messageKey = new byte[KeyRatchet.MessageKeyLength];
+                KeyRatchet.Step(chainKey, messageKey);
+                if (!expected.AsSpan(32).SequenceEqual(messageKey) || !expected.AsSpan(0, 32).SequenceEqual(chainKey))
+                {
+                    Interlocked.Increment(ref mismatches);
+                }
+            }
+        });
+
+        Assert.Equal(0, mismatches);
+    }
+
+    [Fact]
     public void Advance_ExhaustedEpoch_RefusesToSeal()
     {
         var saved = SenderKeyState.Create("dev-1", 1, new byte[32]).Serialize();
