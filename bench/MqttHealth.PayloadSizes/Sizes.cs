@@ -84,7 +84,7 @@ internal sealed unsafe class Sizes : IDisposable
         {
             case MessageKind.SampleSet:
                 readings = payload.SampleSet.Codes.Count + payload.SampleSet.Extended.Count;
-                bytes[(int)Form.Fhir] = FhirJson.SampleSet(payload.SampleSet).Length;
+                bytes[(int)Form.Fhir] = FhirJson.SampleSet(payload.SampleSet);
                 fields = Fields(payload.SampleSet);
                 var anonymous = new ClinicalPayload { SampleSet = payload.SampleSet.Clone() };
                 anonymous.SampleSet.PatientRef = ByteString.Empty;
@@ -92,7 +92,7 @@ internal sealed unsafe class Sizes : IDisposable
                 break;
             case MessageKind.GatewayBatch:
                 readings = payload.SampleBatch.Sets.Sum(s => s.Codes.Count + s.Extended.Count);
-                bytes[(int)Form.Fhir] = FhirJson.Batch(payload.SampleBatch).Length;
+                bytes[(int)Form.Fhir] = FhirJson.Batch(payload.SampleBatch);
                 break;
         }
 
