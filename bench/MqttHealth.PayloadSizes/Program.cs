@@ -25,7 +25,7 @@ for (var i = 0; i < args.Length; i++)
     }
 }
 
-var root = RepositoryRoot();
+var root = MqttHealth.Bench.Load.Report.ResultsFile.RepositoryRoot();
 if (root is null)
 {
     Console.Error.WriteLine("mqtthealth-sizes: not inside the MqttHealth repository (no MqttHealth.sln above the current directory or the program).");
@@ -70,20 +70,4 @@ catch (Exception e) when (e is IOException or JsonException or KeyNotFoundExcept
 {
     Console.Error.WriteLine($"mqtthealth-sizes: {e.Message}");
     return 1;
-}
-
-static string? RepositoryRoot()
-{
-    foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-    {
-        for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "MqttHealth.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-    }
-
-    return null;
 }

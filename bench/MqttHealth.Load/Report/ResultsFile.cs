@@ -32,16 +32,22 @@ internal static class ResultsFile
     }
 
     /// <summary>Replaces the generated section of <paramref name="path"/> with <paramref name="markdown"/> (written to a temporary file, then moved over).</summary>
-    public static void WriteSection(string path, string markdown)
+    public static void WriteSection(string path, string markdown) => WriteSection(path, markdown, BeginMarker, EndMarker);
+
+    /// <summary>
+    /// Replaces the section between <paramref name="beginMarker"/> and <paramref name="endMarker"/> (another tool's
+    /// generated section: the payload size report links this file) and leaves the rest of the file as it is.
+    /// </summary>
+    public static void WriteSection(string path, string markdown, string beginMarker, string endMarker)
     {
         string existing = File.Exists(path) ? File.ReadAllText(path) : "# Benchmark results\n";
-        string section = $"{BeginMarker}\n{markdown.TrimEnd()}\n{EndMarker}";
-        int begin = existing.IndexOf(BeginMarker, StringComparison.Ordinal);
-        int end = existing.IndexOf(EndMarker, StringComparison.Ordinal);
+        string section = $"{beginMarker}\n{markdown.TrimEnd()}\n{endMarker}";
+        int begin = existing.IndexOf(beginMarker, StringComparison.Ordinal);
+        int end = existing.IndexOf(endMarker, StringComparison.Ordinal);
         string updated;
         if (begin >= 0 && end > begin)
         {
-            updated = existing[..begin] + section + existing[(end + EndMarker.Length)..];
+            updated = existing[..begin] + section + existing[(end + endMarker.Length)..];
         }
         else if (begin >= 0 || end >= 0)
         {
