@@ -122,7 +122,7 @@ public static class ClinicalCommands
         int hours = KeysCommand.Int(args, "--hours", 24, 1, 24 * 366);
         ulong max = args.Value("--max-messages") is { } m
             ? ulong.TryParse(m, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong v) && v > 0 ? v : throw new KeysCommand.UsageException($"--max-messages must be a positive whole number, not '{m}'")
-            : 1_000_000;
+            : EpochRotationPolicy.MessagesLimit;
         string stateDir = args.Value("--state") ?? Path.GetDirectoryName(Path.GetFullPath(KeysCommand.Required(args, "--cert")))!;
         var sender = new ClinicalSender(identity, trust, stateDir, new ClinicalSenderOptions
         {

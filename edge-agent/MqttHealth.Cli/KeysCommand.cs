@@ -93,7 +93,7 @@ public static class KeysCommand
         output.WriteLine("  mqtthealth keys issue --role device|gateway|consumer|broker --name N [--unit U] --ca DIR --out DIR");
         output.WriteLine("                        [--days 825] [--ca-passphrase-file FILE] [--passphrase-file FILE]");
         output.WriteLine("  mqtthealth keys rotate --cert FILE --key FILE --ca DIR|FILE [--crl FILE] --recipients DIR --out FILE");
-        output.WriteLine("                         [--state FILE] [--hours 24] [--max-messages 1000000] [--passphrase-file FILE]");
+        output.WriteLine("                         [--state FILE] [--hours 24] [--max-messages 65536] [--passphrase-file FILE]");
         output.WriteLine("  mqtthealth keys revoke --name N|--serial HEX --ca DIR [--crl-days 7] [--ca-passphrase-file FILE]");
         output.WriteLine("  mqtthealth keys crl --ca DIR [--crl-days 7] [--ca-passphrase-file FILE]");
         output.WriteLine("init creates the facility CA in DIR (ca.crt.pem, encrypted ca.key.pem, an empty ca.crl.pem, issued.json).");
@@ -199,7 +199,7 @@ public static class KeysCommand
         string recipientsDir = Required(args, "--recipients");
         string outPath = Required(args, "--out");
         int hours = Int(args, "--hours", 24, 1, 24 * 366);
-        ulong maxMessages = ULong(args, "--max-messages", 1_000_000);
+        ulong maxMessages = ULong(args, "--max-messages", EpochRotationPolicy.MessagesLimit);
         if (!Directory.Exists(recipientsDir))
         {
             throw new UsageException($"--recipients '{recipientsDir}' is not a directory");

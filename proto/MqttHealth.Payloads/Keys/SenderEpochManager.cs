@@ -7,14 +7,21 @@ namespace MqttHealth.Payloads.Keys;
 /// <summary>When a sender starts a new epoch: after <see cref="MaximumAge"/>, or after <see cref="MaximumMessages"/> messages, whichever comes first.</summary>
 public sealed record EpochRotationPolicy(TimeSpan MaximumAge, ulong MaximumMessages)
 {
-    /// <summary>One day or one million messages.</summary>
-    public static EpochRotationPolicy Default { get; } = new(TimeSpan.FromDays(1), 1_000_000);
+    /// <summary>
+    /// The most messages one epoch may carry: a receiver that joins late opens a first message at most this far into an
+    /// epoch (<see cref="SenderKeys.SenderKeyStore.MaxInitialJump"/>), so a longer epoch could lock out a recipient it lists.
+    /// </summary>
+    public const ulong MessagesLimit = SenderKeys.SenderKeyStore.MaxInitialJump;
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a non-positive age or a zero count.</summary>
+    /// <summary>One day or <see cref="MessagesLimit"/> (65,536) messages; a 1 Hz monitor rotates about every 18 hours.</summary>
+    public static EpochRotationPolicy Default { get; } = new(TimeSpan.FromDays(1), MessagesLimit);
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a non-positive age, or a count of zero or above <see cref="MessagesLimit"/>.</summary>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaximumAge, TimeSpan.FromSeconds(1), nameof(MaximumAge));
         ArgumentOutOfRangeException.ThrowIfZero(MaximumMessages, nameof(MaximumMessages));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaximumMessages, MessagesLimit, nameof(MaximumMessages));
     }
 }
 

@@ -43,6 +43,15 @@ public sealed class SenderEpochManagerTests : IDisposable
     }
 
     [Fact]
+    public void Policy_MoreMessagesThanALateJoinerCanCatchUpWith_IsRefused()
+    {
+        new EpochRotationPolicy(TimeSpan.FromHours(1), EpochRotationPolicy.MessagesLimit).Validate();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new EpochRotationPolicy(TimeSpan.FromHours(1), EpochRotationPolicy.MessagesLimit + 1).Validate());
+        Assert.Equal((ulong)MqttHealth.Payloads.SenderKeys.SenderKeyStore.MaxInitialJump, EpochRotationPolicy.Default.MaximumMessages);
+    }
+
+    [Fact]
     public void RotationDue_BeforeFirstRotation_NoCurrentEpochThenNone()
     {
         SenderEpochManager manager = NewManager();
