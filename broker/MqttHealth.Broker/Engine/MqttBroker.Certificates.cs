@@ -1,3 +1,4 @@
+using MqttHealth.Broker.Security;
 using MqttHealth.Broker.Audit;
 using MqttHealth.Broker.Options;
 using MqttHealth.Broker.Security.Authentication;
@@ -55,9 +56,9 @@ public sealed partial class MqttBroker
     {
         switch (revocation.Refresh())
         {
-            case CrlRefresh.Unchanged:
+            case FileRefresh.Unchanged:
                 return;
-            case CrlRefresh.Failed:
+            case FileRefresh.Failed:
                 CertificateLog.CrlReloadFailed(_logger, revocation.Lists.Count, revocation.RevokedCount, revocation.LastError ?? "unknown error");
                 AuditInBackground(new AuditRecord(
                     _time.GetUtcNow(),

@@ -11,10 +11,10 @@ internal static partial class AuthenticationLog
     {
         switch (users.Refresh())
         {
-            case UserStoreRefresh.Reloaded:
+            case FileRefresh.Reloaded:
                 UsersReloaded(logger, users.FilePath, users.Users.Count);
                 break;
-            case UserStoreRefresh.Failed:
+            case FileRefresh.Failed:
                 UsersReloadFailed(logger, users.Users.Count, users.LastError ?? "unknown error");
                 break;
         }

@@ -25,36 +25,34 @@ public sealed class CertificateRevocationStore
 {
     private const int MaximumChainDepth = 8;
 
-    private readonly Lock _refreshLock = new();
+    private readonly Lock _staleLock = new();
     private readonly Dictionary<string, X509Certificate2[]> _casBySubject;
-    private volatile Snapshot _current;
-    private FileStamp? _failedStamp;
+    private readonly ReloadableFile<Snapshot, CertificateRevocationException> _file;
     private readonly HashSet<CertificateRevocationList> _reportedStale = [];
 
-    private CertificateRevocationStore(string path, CrlStaleMode staleMode, Dictionary<string, X509Certificate2[]> casBySubject, Snapshot snapshot)
+    private CertificateRevocationStore(string path, CrlStaleMode staleMode, Dictionary<string, X509Certificate2[]> casBySubject)
     {
-        FilePath = path;
         StaleMode = staleMode;
         _casBySubject = casBySubject;
-        _current = snapshot;
+        _file = new ReloadableFile<Snapshot, CertificateRevocationException>(path, file => Read(file, casBySubject));
     }
 
-    public string FilePath { get; }
+    public string FilePath => _file.FilePath;
 
     public CrlStaleMode StaleMode { get; }
 
     /// <summary>The CRLs in force, one per issuing CA.</summary>
-    public IReadOnlyList<CertificateRevocationList> Lists => _current.Lists;
+    public IReadOnlyList<CertificateRevocationList> Lists => _file.Current.Lists;
 
     /// <summary>Revoked serial numbers in all the CRLs in force.</summary>
-    public int RevokedCount => _current.RevokedCount;
+    public int RevokedCount => _file.Current.RevokedCount;
 
     /// <summary>Why the last <see cref="Refresh"/> failed (one line), or null.</summary>
-    public string? LastError { get; private set; }
+    public string? LastError => _file.LastError;
 
     /// <summary>Subjects of the CA file's certificates no CRL in force covers the certificates of.</summary>
     public IReadOnlyList<string> UncoveredCas =>
-        [.. _casBySubject.Where(pair => !_current.ByIssuer.ContainsKey(pair.Key)).Select(pair => pair.Value[0].Subject)];
+        [.. _casBySubject.Where(pair => !_file.Current.ByIssuer.ContainsKey(pair.Key)).Select(pair => pair.Value[0].Subject)];
 
     /// <summary>
     /// Reads <paramref name="path"/> against the CA certificates <paramref name="caCertificates"/>. Throws
@@ -69,41 +67,11 @@ public sealed class CertificateRevocationStore
         Dictionary<string, X509Certificate2[]> cas = caCertificates
             .GroupBy(ca => NameKey(ca.SubjectName), StringComparer.Ordinal)
             .ToDictionary(group => group.Key, group => group.ToArray(), StringComparer.Ordinal);
-        FileStamp stamp = FileStamp.Of(full);
-        return new CertificateRevocationStore(full, staleMode, cas, Read(full, stamp, cas));
+        return new CertificateRevocationStore(full, staleMode, cas);
     }
 
     /// <summary>Re-reads the file when its last-write time or length changed since the last read. Thread-safe.</summary>
-    public CrlRefresh Refresh()
-    {
-        FileStamp stamp = FileStamp.Of(FilePath);
-        if (stamp == _current.Stamp)
-        {
-            return CrlRefresh.Unchanged;
-        }
-
-        lock (_refreshLock)
-        {
-            if (stamp == _current.Stamp || stamp == _failedStamp)
-            {
-                return CrlRefresh.Unchanged;
-            }
-
-            try
-            {
-                _current = Read(FilePath, stamp, _casBySubject);
-                LastError = null;
-                _failedStamp = null;
-                return CrlRefresh.Reloaded;
-            }
-            catch (CertificateRevocationException ex)
-            {
-                _failedStamp = stamp;
-                LastError = ex.Message;
-                return CrlRefresh.Failed;
-            }
-        }
-    }
+    public FileRefresh Refresh() => _file.Refresh();
 
     /// <summary>
     /// Why <paramref name="certificate"/> must be refused: its serial is on its issuer's CRL, or that CRL is stale and
@@ -114,7 +82,7 @@ public sealed class CertificateRevocationStore
     private string? Check(X509Certificate2 certificate, DateTimeOffset now, bool staleRefuses)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        if (!_current.ByIssuer.TryGetValue(NameKey(certificate.IssuerName), out CertificateRevocationList? crl))
+        if (!_file.Current.ByIssuer.TryGetValue(NameKey(certificate.IssuerName), out CertificateRevocationList? crl))
         {
             return null;
         }
@@ -164,8 +132,8 @@ public sealed class CertificateRevocationStore
     public IReadOnlyList<CertificateRevocationList> TakeNewlyStale(DateTimeOffset now)
     {
         List<CertificateRevocationList>? stale = null;
-        Snapshot snapshot = _current;
-        lock (_refreshLock)
+        Snapshot snapshot = _file.Current;
+        lock (_staleLock)
         {
             foreach (CertificateRevocationList crl in snapshot.Lists)
             {
@@ -186,7 +154,7 @@ public sealed class CertificateRevocationStore
 
     private static string NameKey(X500DistinguishedName name) => Convert.ToHexString(name.RawData);
 
-    private static Snapshot Read(string path, FileStamp stamp, Dictionary<string, X509Certificate2[]> cas)
+    private static Snapshot Read(string path, Dictionary<string, X509Certificate2[]> cas)
     {
         byte[] bytes;
         try
@@ -240,7 +208,7 @@ public sealed class CertificateRevocationStore
             }
         }
 
-        return new Snapshot(stamp, byIssuer);
+        return new Snapshot(byIssuer);
     }
 
     /// <summary>The DER CRLs of a PEM or DER file; throws <see cref="FormatException"/>.</summary>
@@ -295,26 +263,14 @@ public sealed class CertificateRevocationStore
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 
-    private readonly record struct FileStamp(DateTime LastWriteUtc, long Length, bool Exists)
-    {
-        public static FileStamp Of(string path)
-        {
-            var info = new FileInfo(path);
-            return info.Exists ? new FileStamp(info.LastWriteTimeUtc, info.Length, true) : default;
-        }
-    }
-
     private sealed class Snapshot
     {
-        public Snapshot(FileStamp stamp, Dictionary<string, CertificateRevocationList> byIssuer)
+        public Snapshot(Dictionary<string, CertificateRevocationList> byIssuer)
         {
-            Stamp = stamp;
             ByIssuer = byIssuer;
             Lists = [.. byIssuer.Values];
             RevokedCount = Lists.Sum(crl => crl.Count);
         }
-
-        public FileStamp Stamp { get; }
 
         public Dictionary<string, CertificateRevocationList> ByIssuer { get; }
 

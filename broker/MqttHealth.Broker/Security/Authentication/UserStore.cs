@@ -18,79 +18,45 @@ namespace MqttHealth.Broker.Security.Authentication;
 /// last read, one <c>stat</c> per call; the authenticator calls it before each password check. That is simpler and
 /// more dependable than a FileSystemWatcher (no missed or duplicated events, works on every file system, nothing to
 /// dispose) and costs microseconds next to PBKDF2. The writer replaces the file by rename, so a reader never sees
-/// half a file. A rewrite that does not parse keeps the last good set in use (<see cref="UserStoreRefresh.Failed"/>,
+/// half a file. A rewrite that does not parse keeps the last good set in use (<see cref="FileRefresh.Failed"/>,
 /// reported once per change). A missing file is an empty set: nobody can log in with a password.</para>
 /// </remarks>
 public sealed class UserStore
 {
     public const string DefaultFileName = "users.json";
 
-    private readonly Lock _refreshLock = new();
-    private volatile Snapshot _current;
-    private FileStamp? _failedStamp;
+    private readonly ReloadableFile<Snapshot, UserStoreException> _file;
 
-    private UserStore(string path, Snapshot snapshot)
+    private UserStore(string path)
     {
-        FilePath = path;
-        _current = snapshot;
+        _file = new ReloadableFile<Snapshot, UserStoreException>(path, static file => new Snapshot(Load(file)));
     }
 
     /// <summary>The full path of the users file.</summary>
-    public string FilePath { get; }
+    public string FilePath => _file.FilePath;
 
     /// <summary>The users in use, in file order.</summary>
-    public IReadOnlyList<StoredUser> Users => _current.Users;
+    public IReadOnlyList<StoredUser> Users => _file.Current.Users;
 
     /// <summary>Why the last <see cref="Refresh"/> failed (one line), or null.</summary>
-    public string? LastError { get; private set; }
+    public string? LastError => _file.LastError;
 
     /// <summary>Reads <paramref name="path"/> (absent: no users). Throws <see cref="UserStoreException"/> when it is not valid.</summary>
     public static UserStore Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        var stamp = FileStamp.Of(full);
-        return new UserStore(full, new Snapshot(stamp, Load(full)));
+        return new UserStore(Path.GetFullPath(path));
     }
 
     /// <summary>The user named <paramref name="name"/> (ordinal comparison), or null.</summary>
     public StoredUser? Find(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return _current.ByName.GetValueOrDefault(name);
+        return _file.Current.ByName.GetValueOrDefault(name);
     }
 
     /// <summary>Re-reads the file if its last-write time or length changed since the last read. Thread-safe.</summary>
-    public UserStoreRefresh Refresh()
-    {
-        var stamp = FileStamp.Of(FilePath);
-        if (stamp == _current.Stamp)
-        {
-            return UserStoreRefresh.Unchanged;
-        }
-
-        lock (_refreshLock)
-        {
-            if (stamp == _current.Stamp || stamp == _failedStamp)
-            {
-                return UserStoreRefresh.Unchanged;
-            }
-
-            try
-            {
-                _current = new Snapshot(stamp, Load(FilePath));
-                LastError = null;
-                _failedStamp = null;
-                return UserStoreRefresh.Reloaded;
-            }
-            catch (UserStoreException ex)
-            {
-                _failedStamp = stamp;
-                LastError = ex.Message;
-                return UserStoreRefresh.Failed;
-            }
-        }
-    }
+    public FileRefresh Refresh() => _file.Refresh();
 
     /// <summary>Reads and validates a users file; absent means no users. Throws <see cref="UserStoreException"/> naming the file.</summary>
     public static IReadOnlyList<StoredUser> Load(string path)
@@ -382,25 +348,13 @@ public sealed class UserStore
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 
-    private readonly record struct FileStamp(DateTime LastWriteUtc, long Length, bool Exists)
-    {
-        public static FileStamp Of(string path)
-        {
-            var info = new FileInfo(path);
-            return info.Exists ? new FileStamp(info.LastWriteTimeUtc, info.Length, true) : default;
-        }
-    }
-
     private sealed class Snapshot
     {
-        public Snapshot(FileStamp stamp, IReadOnlyList<StoredUser> users)
+        public Snapshot(IReadOnlyList<StoredUser> users)
         {
-            Stamp = stamp;
             Users = users;
             ByName = users.ToDictionary(u => u.Name, StringComparer.Ordinal);
         }
-
-        public FileStamp Stamp { get; }
 
         public IReadOnlyList<StoredUser> Users { get; }
 

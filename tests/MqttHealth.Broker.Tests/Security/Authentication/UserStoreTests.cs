@@ -74,9 +74,9 @@ public sealed class UserStoreTests : IDisposable
         UserStore.Save(UsersFile, [User("alice"), User("carol")]);
         TouchForward(UsersFile);
 
-        Assert.Equal(UserStoreRefresh.Reloaded, store.Refresh());
+        Assert.Equal(FileRefresh.Reloaded, store.Refresh());
         Assert.NotNull(store.Find("carol"));
-        Assert.Equal(UserStoreRefresh.Unchanged, store.Refresh());
+        Assert.Equal(FileRefresh.Unchanged, store.Refresh());
     }
 
     [Fact]
@@ -88,14 +88,14 @@ public sealed class UserStoreTests : IDisposable
         File.WriteAllText(UsersFile, "{ \"users\": [ { \"name\": \"alice\", ");
         TouchForward(UsersFile);
 
-        Assert.Equal(UserStoreRefresh.Failed, store.Refresh());
+        Assert.Equal(FileRefresh.Failed, store.Refresh());
         Assert.Contains(UsersFile, store.LastError, StringComparison.Ordinal);
         Assert.NotNull(store.Find("alice"));
-        Assert.Equal(UserStoreRefresh.Unchanged, store.Refresh()); // the same bad file is not re-read and re-reported
+        Assert.Equal(FileRefresh.Unchanged, store.Refresh()); // the same bad file is not re-read and re-reported
 
         UserStore.Save(UsersFile, [User("bob")]);
         TouchForward(UsersFile);
-        Assert.Equal(UserStoreRefresh.Reloaded, store.Refresh());
+        Assert.Equal(FileRefresh.Reloaded, store.Refresh());
         Assert.Null(store.Find("alice"));
         Assert.Null(store.LastError);
     }

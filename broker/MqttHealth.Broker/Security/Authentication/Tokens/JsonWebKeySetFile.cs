@@ -27,68 +27,34 @@ public sealed class JsonWebKeySetFile
     /// <summary>The smallest RSA modulus accepted (RFC 7518 §3.3: 2048 bits or larger MUST be used).</summary>
     public const int MinimumRsaBits = 2048;
 
-    private readonly Lock _refreshLock = new();
-    private volatile Snapshot _current;
-    private FileStamp? _failedStamp;
+    private readonly ReloadableFile<Snapshot, JwksException> _file;
 
-    private JsonWebKeySetFile(string path, Snapshot current)
+    private JsonWebKeySetFile(string path)
     {
-        FilePath = path;
-        _current = current;
+        _file = new ReloadableFile<Snapshot, JwksException>(path, Load);
     }
 
     /// <summary>The full path of the file.</summary>
-    public string FilePath { get; }
+    public string FilePath => _file.FilePath;
 
     /// <summary>The keys in use, in file order.</summary>
-    public IReadOnlyList<JwtSigningKey> Keys => _current.Keys;
+    public IReadOnlyList<JwtSigningKey> Keys => _file.Current.Keys;
 
     /// <summary>Why keys of the file in use were skipped, one line each.</summary>
-    public IReadOnlyList<string> Ignored => _current.Ignored;
+    public IReadOnlyList<string> Ignored => _file.Current.Ignored;
 
     /// <summary>Why the last <see cref="Refresh"/> failed (one line), or null.</summary>
-    public string? LastError { get; private set; }
+    public string? LastError => _file.LastError;
 
     /// <summary>Reads <paramref name="path"/>; throws <see cref="JwksException"/> naming the file and the problem.</summary>
     public static JsonWebKeySetFile Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        FileStamp stamp = FileStamp.Of(full);
-        return new JsonWebKeySetFile(full, Load(full, stamp));
+        return new JsonWebKeySetFile(Path.GetFullPath(path));
     }
 
     /// <summary>Re-reads the file if its last-write time or length changed since the last read. Thread-safe.</summary>
-    public JwksRefresh Refresh()
-    {
-        FileStamp stamp = FileStamp.Of(FilePath);
-        if (stamp == _current.Stamp)
-        {
-            return JwksRefresh.Unchanged;
-        }
-
-        lock (_refreshLock)
-        {
-            if (stamp == _current.Stamp || stamp == _failedStamp)
-            {
-                return JwksRefresh.Unchanged;
-            }
-
-            try
-            {
-                _current = Load(FilePath, stamp);
-                LastError = null;
-                _failedStamp = null;
-                return JwksRefresh.Reloaded;
-            }
-            catch (JwksException ex)
-            {
-                _failedStamp = stamp;
-                LastError = ex.Message;
-                return JwksRefresh.Failed;
-            }
-        }
-    }
+    public FileRefresh Refresh() => _file.Refresh();
 
     /// <summary>Parses a key set; throws <see cref="JwksException"/> whose message starts with <paramref name="source"/>.</summary>
     public static (IReadOnlyList<JwtSigningKey> Keys, IReadOnlyList<string> Ignored) Parse(ReadOnlySpan<byte> json, string source)
@@ -108,7 +74,7 @@ public sealed class JsonWebKeySetFile
         }
     }
 
-    private static Snapshot Load(string path, FileStamp stamp)
+    private static Snapshot Load(string path)
     {
         string source = $"JWKS file '{path}'";
         byte[] bytes;
@@ -133,7 +99,7 @@ public sealed class JsonWebKeySetFile
         }
 
         (IReadOnlyList<JwtSigningKey> keys, IReadOnlyList<string> ignored) = Parse(bytes, source);
-        return new Snapshot(stamp, keys, ignored);
+        return new Snapshot(keys, ignored);
     }
 
     private static (IReadOnlyList<JwtSigningKey> Keys, IReadOnlyList<string> Ignored) ParseCore(ReadOnlySpan<byte> json)
@@ -327,14 +293,5 @@ public sealed class JsonWebKeySetFile
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 
-    private readonly record struct FileStamp(DateTime LastWriteUtc, long Length, bool Exists)
-    {
-        public static FileStamp Of(string path)
-        {
-            var info = new FileInfo(path);
-            return info.Exists ? new FileStamp(info.LastWriteTimeUtc, info.Length, true) : default;
-        }
-    }
-
-    private sealed record Snapshot(FileStamp Stamp, IReadOnlyList<JwtSigningKey> Keys, IReadOnlyList<string> Ignored);
+    private sealed record Snapshot(IReadOnlyList<JwtSigningKey> Keys, IReadOnlyList<string> Ignored);
 }

@@ -82,7 +82,7 @@ public sealed class TokenAuthenticator
     {
         switch (Keys.Refresh())
         {
-            case JwksRefresh.Reloaded:
+            case FileRefresh.Reloaded:
                 TokenLog.KeysReloaded(_logger, Keys.FilePath, Keys.Keys.Count);
                 foreach (string ignored in Keys.Ignored)
                 {
@@ -90,7 +90,7 @@ public sealed class TokenAuthenticator
                 }
 
                 break;
-            case JwksRefresh.Failed:
+            case FileRefresh.Failed:
                 TokenLog.KeysReloadFailed(_logger, Keys.Keys.Count, Keys.LastError ?? "unknown error");
                 break;
         }

@@ -1,3 +1,4 @@
+using MqttHealth.Broker.Security;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -139,10 +140,10 @@ public sealed class JsonWebKeySetFileTests : IDisposable
 
         _issuer.WriteJwks(TestTokenIssuer.EcJwk(next, "ec-2"));
 
-        Assert.Equal(JwksRefresh.Reloaded, keys.Refresh());
+        Assert.Equal(FileRefresh.Reloaded, keys.Refresh());
         Assert.True(validator.TryValidate(Encoding.ASCII.GetBytes(newToken), out _, out string? error), error);
         Assert.False(validator.TryValidate(Encoding.ASCII.GetBytes(oldToken), out _, out _));
-        Assert.Equal(JwksRefresh.Unchanged, keys.Refresh());
+        Assert.Equal(FileRefresh.Unchanged, keys.Refresh());
     }
 
     [Fact]
@@ -154,14 +155,14 @@ public sealed class JsonWebKeySetFileTests : IDisposable
 
         _issuer.WriteRaw("{\"keys\": [ truncated");
 
-        Assert.Equal(JwksRefresh.Failed, keys.Refresh());
+        Assert.Equal(FileRefresh.Failed, keys.Refresh());
         Assert.Contains("not valid JSON", keys.LastError, StringComparison.Ordinal);
-        Assert.Equal(JwksRefresh.Unchanged, keys.Refresh()); // the same bad file is reported once
+        Assert.Equal(FileRefresh.Unchanged, keys.Refresh()); // the same bad file is reported once
         Assert.True(validator.TryValidate(Encoding.ASCII.GetBytes(token), out _, out string? error), error);
 
         using var next = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         _issuer.WriteJwks(TestTokenIssuer.EcJwk(next, "ec-2"));
-        Assert.Equal(JwksRefresh.Reloaded, keys.Refresh());
+        Assert.Equal(FileRefresh.Reloaded, keys.Refresh());
         Assert.Null(keys.LastError);
         Assert.False(validator.TryValidate(Encoding.ASCII.GetBytes(token), out _, out _));
     }
