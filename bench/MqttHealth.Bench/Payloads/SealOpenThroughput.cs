@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
+using MqttHealth.Payloads.Crypto;
 using MqttHealth.Payloads.Envelope;
 
 namespace MqttHealth.Bench.Payloads;
@@ -114,21 +114,7 @@ internal static class SealOpenThroughput
         yield return $"Load average at the start: {LoadAverage()}";
     }
 
-    private static string OpenSslDescription()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return "not on Linux (.NET uses the platform's crypto)";
-        }
-
-        // MNNFFPPS (1.x) or MNN00PP0 (3.x), as .NET's own OpenSSL binding reports it.
-        var number = SafeEvpPKeyHandle.OpenSslVersion;
-        var major = (number >> 28) & 0xF;
-        var minor = (number >> 20) & 0xFF;
-        return major >= 3
-            ? Invariant($"{major}.{minor}.{(number >> 4) & 0xFF} (as .NET's crypto reports it)")
-            : Invariant($"{major}.{minor}.{(number >> 12) & 0xFF} (as .NET's crypto reports it)");
-    }
+    private static string OpenSslDescription() => $"{OpenSslNative.VersionText} (libcrypto, as the envelope loads it)";
 
     private static string CpuModel()
     {

@@ -74,7 +74,8 @@ public sealed class EnvelopeOpener
     /// <summary>
     /// Opens into <paramref name="destination"/> without throwing for a rejected envelope; returns why it was rejected,
     /// or <see cref="EnvelopeError.None"/>. An uncompressed envelope needs a destination as long as its padded body
-    /// (the envelope's length is always enough). Allocates nothing but the AEAD context of the message's key.
+    /// (the envelope's length is always enough). Allocates nothing (once a thread has opened before: its AEAD and hash
+    /// contexts are made on first use).
     /// </summary>
     public EnvelopeError TryOpen(ReadOnlySpan<byte> envelope, string topic, string senderId, Span<byte> destination, out OpenedEnvelope opened, ECDsa? senderPublicKey = null, bool requireSignature = false)
     {

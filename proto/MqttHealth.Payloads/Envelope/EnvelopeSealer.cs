@@ -79,8 +79,8 @@ public sealed class EnvelopeSealer
 
     /// <summary>
     /// Seals <paramref name="plaintext"/> for <paramref name="topic"/> into <paramref name="destination"/> (at least
-    /// <see cref="MaxSealedLength"/> bytes is always enough); returns the envelope's length. Allocates nothing but the
-    /// AEAD context of the message's key.
+    /// <see cref="MaxSealedLength"/> bytes is always enough); returns the envelope's length. Allocates nothing (once a
+    /// thread has sealed before: its AEAD and hash contexts are made on first use).
     /// </summary>
     public int Seal(ReadOnlySpan<byte> plaintext, string topic, Span<byte> destination, bool sign = false)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using MqttHealth.Payloads.Crypto;
 
 namespace MqttHealth.Payloads.SenderKeys;
 
@@ -15,9 +16,10 @@ namespace MqttHealth.Payloads.SenderKeys;
 /// </code>
 /// One HMAC-SHA512 per message yields the next chain key and the message's key; CK_n is overwritten once used, and
 /// HMAC is one-way, so CK_{n+1} does not give back any earlier key. Every key seals exactly one message, so the nonce
-/// needs no secret part. The HMAC is computed as RFC 2104 defines it, from two SHA-512 hashes on an
-/// <see cref="IncrementalHash"/> reused per thread: on OpenSSL 3 that costs half of one HMAC or HKDF call, whose price
-/// is mostly setting up a MAC or KDF context per call (docs/envelope.md, "Performance").
+/// needs no secret part. The HMAC is computed as RFC 2104 defines it, from two SHA-512 hashes on one OpenSSL digest
+/// context per thread, made once (<see cref="OpenSslSha512"/>): a one-shot HMAC or HKDF call pays mostly for setting up
+/// a MAC or KDF context per call, and .NET's IncrementalHash for OpenSSL 3 looking the digest up again on every init
+/// (docs/crypto.md). The bytes are HMACSHA512's; the tests compare them.
 /// </summary>
 internal static class KeyRatchet
 {
@@ -26,10 +28,9 @@ internal static class KeyRatchet
     public const int MessageKeyLength = 32;
 
     private const int BlockLength = 128;
-    private const int HashLength = 64;
 
     [ThreadStatic]
-    private static IncrementalHash? t_sha512;
+    private static OpenSslSha512? t_sha512;
 
     private static ReadOnlySpan<byte> ChainLabel => "mqtthealth/v1/chain"u8;
 
@@ -71,23 +72,19 @@ internal static class KeyRatchet
     /// <summary>One step: from CK_n to CK_{n+1} (in place allowed) and the message key of n.</summary>
     public static void Step(Span<byte> chainKey, Span<byte> messageKey)
     {
-        var sha512 = t_sha512 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+        var sha512 = t_sha512 ??= new OpenSslSha512();
         Span<byte> block = stackalloc byte[BlockLength];
-        Span<byte> inner = stackalloc byte[HashLength];
-        Span<byte> okm = stackalloc byte[HashLength];
+        Span<byte> inner = stackalloc byte[OpenSslSha512.HashLength];
+        Span<byte> okm = stackalloc byte[OpenSslSha512.HashLength];
         try
         {
             // HMAC-SHA512(K, m) = SHA-512((K0 ^ opad) || SHA-512((K0 ^ ipad) || m)), K0 = K padded with zeros to 128 bytes.
             block.Fill(0x36);
             Xor(block, chainKey[..ChainKeyLength]);
-            sha512.AppendData(block);
-            sha512.AppendData(RatchetLabel);
-            sha512.GetHashAndReset(inner);
+            sha512.Hash(block, RatchetLabel, inner);
             block.Fill(0x5c);
             Xor(block, chainKey[..ChainKeyLength]);
-            sha512.AppendData(block);
-            sha512.AppendData(inner);
-            sha512.GetHashAndReset(okm);
+            sha512.Hash(block, inner, okm);
             okm[..ChainKeyLength].CopyTo(chainKey);
             okm[ChainKeyLength..].CopyTo(messageKey);
         }

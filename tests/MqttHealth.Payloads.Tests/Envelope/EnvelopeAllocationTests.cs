@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using MqttHealth.Payloads.Envelope;
 
 namespace MqttHealth.Payloads.Tests.Envelope;
@@ -12,21 +10,20 @@ public class EnvelopeAllocationTests
     [InlineData(EnvelopeSuite.Aes256Gcm, false)]
     [InlineData(EnvelopeSuite.Aes256Gcm, true)]
     [InlineData(EnvelopeSuite.ChaCha20Poly1305, false)]
-    public void SealAndOpen_SpanApi_AllocateNothingButTheAeadContextOfEachMessageKey(EnvelopeSuite suite, bool compressed)
+    public void SealAndOpen_SpanApi_AllocateNothingPerMessage(EnvelopeSuite suite, bool compressed)
     {
         var fixture = new EnvelopeFixture(new EnvelopeOptions { Suite = suite }, compressed ? new RunLengthCompression(1) : null);
         var plaintext = new byte[40];
         var envelope = new byte[256];
         var opened = new byte[256];
-        var perContext = AeadContextBytes(suite);
 
+        // The first messages make this thread's AEAD and hash contexts, once; after that a key per message is a re-key.
         RunSealAndOpen(fixture, plaintext, envelope, opened, 200);
         var before = GC.GetAllocatedBytesForCurrentThread();
         RunSealAndOpen(fixture, plaintext, envelope, opened, Messages);
-        var perMessage = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Messages;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        // One context per seal, one per open; .NET cannot re-key one, and each message has its own key.
-        Assert.True(perMessage <= 2 * perContext, $"seal + open allocated {perMessage} bytes per message; two AEAD contexts are {2 * perContext}");
+        Assert.True(allocated < Messages, $"{Messages} seals + opens allocated {allocated} bytes; expected none per message");
     }
 
     private static void RunSealAndOpen(EnvelopeFixture fixture, byte[] plaintext, byte[] envelope, byte[] opened, int count)
@@ -41,32 +38,5 @@ public class EnvelopeAllocationTests
                 throw new InvalidOperationException($"message {i}: {error}");
             }
         }
-    }
-
-    private static double AeadContextBytes(EnvelopeSuite suite)
-    {
-        var key = new byte[32];
-        for (var round = 0; round < 2; round++)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var i = 0; i < Messages; i++)
-            {
-                if (suite == EnvelopeSuite.Aes256Gcm)
-                {
-                    using var aes = new AesGcm(key, 16);
-                }
-                else
-                {
-                    using var chacha = new ChaCha20Poly1305(key);
-                }
-            }
-
-            if (round == 1)
-            {
-                return (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Messages;
-            }
-        }
-
-        throw new UnreachableException();
     }
 }
