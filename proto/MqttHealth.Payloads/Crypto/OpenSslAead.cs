@@ -67,15 +67,8 @@ internal sealed unsafe class OpenSslAead : IDisposable
         var added = false;
         try
         {
-            _context.DangerousAddRef(ref added);
-            var context = _context.DangerousGetHandle();
-            fixed (byte* k = key)
-            fixed (byte* n = nonce)
-            {
-                OpenSslNative.Check(OpenSslNative.CipherInit(context, 0, 0, k, n, 1), "EVP_CipherInit_ex (encrypt)");
-            }
-
-            Process(context, associatedData, plaintext, ciphertext);
+            var context = Acquire(ref added);
+            Start(context, encrypt: true, key, nonce, associatedData, plaintext, ciphertext);
             int finalLength;
             byte scratch; // a stream mode's final writes nothing
             OpenSslNative.Check(OpenSslNative.CipherFinal(context, &scratch, &finalLength), "EVP_CipherFinal_ex (encrypt)");
@@ -102,15 +95,8 @@ internal sealed unsafe class OpenSslAead : IDisposable
         var verified = false;
         try
         {
-            _context.DangerousAddRef(ref added);
-            var context = _context.DangerousGetHandle();
-            fixed (byte* k = key)
-            fixed (byte* n = nonce)
-            {
-                OpenSslNative.Check(OpenSslNative.CipherInit(context, 0, 0, k, n, 0), "EVP_CipherInit_ex (decrypt)");
-            }
-
-            Process(context, associatedData, ciphertext, plaintext);
+            var context = Acquire(ref added);
+            Start(context, encrypt: false, key, nonce, associatedData, ciphertext, plaintext);
             fixed (byte* t = tag)
             {
                 // OpenSSL copies the expected tag; it does not write through the pointer.
@@ -173,8 +159,16 @@ internal sealed unsafe class OpenSslAead : IDisposable
         }
     }
 
-    private static void Process(nint context, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> input, Span<byte> output)
+    /// <summary>Re-keys the context for one operation and runs the associated data and the whole input through it.</summary>
+    private static void Start(nint context, bool encrypt, ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> input, Span<byte> output)
     {
+        fixed (byte* k = key)
+        fixed (byte* n = nonce)
+        {
+            // A NULL cipher keeps the context's cipher (and IV length) and sets only the key, nonce and direction.
+            OpenSslNative.Check(OpenSslNative.CipherInit(context, 0, 0, k, n, encrypt ? 1 : 0), "EVP_CipherInit_ex");
+        }
+
         int written;
         if (!associatedData.IsEmpty)
         {
@@ -198,6 +192,13 @@ internal sealed unsafe class OpenSslAead : IDisposable
                 throw new CryptographicException($"OpenSSL EVP_CipherUpdate wrote {written} of {input.Length} bytes.");
             }
         }
+    }
+
+    /// <summary>Takes a reference on the context handle for one operation (released by <see cref="Release"/>).</summary>
+    private nint Acquire(ref bool added)
+    {
+        _context.DangerousAddRef(ref added);
+        return _context.DangerousGetHandle();
     }
 
     /// <summary>Re-keys the context with zeros (no message key stays in it) and releases the handle reference.</summary>

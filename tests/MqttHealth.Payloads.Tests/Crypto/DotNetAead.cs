@@ -5,8 +5,10 @@ namespace MqttHealth.Payloads.Tests.Crypto;
 /// <summary>.NET's own AesGcm and ChaCha20Poly1305, a new context per call: the reference the native AEAD must equal.</summary>
 internal static class DotNetAead
 {
-    public static void Encrypt(bool chaCha, byte[] key, byte[] nonce, byte[] plaintext, byte[] ciphertext, byte[] tag, byte[] associatedData)
+    public static (byte[] Ciphertext, byte[] Tag) Seal(bool chaCha, byte[] key, byte[] nonce, byte[] plaintext, byte[] associatedData)
     {
+        var ciphertext = new byte[plaintext.Length];
+        var tag = new byte[16];
         if (chaCha)
         {
             using var aead = new ChaCha20Poly1305(key);
@@ -17,6 +19,8 @@ internal static class DotNetAead
             using var aead = new AesGcm(key, tag.Length);
             aead.Encrypt(nonce, plaintext, ciphertext, tag, associatedData);
         }
+
+        return (ciphertext, tag);
     }
 
     public static bool TryDecrypt(bool chaCha, byte[] key, byte[] nonce, byte[] ciphertext, byte[] tag, byte[] plaintext, byte[] associatedData)

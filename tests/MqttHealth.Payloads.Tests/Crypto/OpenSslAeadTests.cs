@@ -19,15 +19,7 @@ public class OpenSslAeadTests
         for (var length = 0; length <= 300; length++)
         {
             var (key, nonce, ad, plaintext) = RandomInputs(random, length);
-            var ciphertext = new byte[length];
-            var tag = new byte[TagLength];
-            aead.Encrypt(key, nonce, plaintext, ciphertext, tag, ad);
-
-            var expectedCiphertext = new byte[length];
-            var expectedTag = new byte[TagLength];
-            DotNetAead.Encrypt(chaCha, key, nonce, plaintext, expectedCiphertext, expectedTag, ad);
-            Assert.Equal(Convert.ToHexString(expectedCiphertext), Convert.ToHexString(ciphertext));
-            Assert.Equal(Convert.ToHexString(expectedTag), Convert.ToHexString(tag));
+            var (ciphertext, tag) = SealAndCompareWithDotNet(aead, chaCha, key, nonce, plaintext, ad);
 
             var opened = new byte[length];
             Assert.True(DotNetAead.TryDecrypt(chaCha, key, nonce, ciphertext, tag, opened, ad), $"length {length}");
@@ -44,9 +36,7 @@ public class OpenSslAeadTests
         for (var length = 0; length <= 300; length++)
         {
             var (key, nonce, ad, plaintext) = RandomInputs(random, length);
-            var ciphertext = new byte[length];
-            var tag = new byte[TagLength];
-            DotNetAead.Encrypt(chaCha, key, nonce, plaintext, ciphertext, tag, ad);
+            var (ciphertext, tag) = DotNetAead.Seal(chaCha, key, nonce, plaintext, ad);
 
             var opened = new byte[length];
             Assert.True(aead.Decrypt(key, nonce, ciphertext, tag, opened, ad), $"length {length}");
@@ -61,9 +51,7 @@ public class OpenSslAeadTests
         var random = new Random(5);
         using var aead = Create(chaCha);
         var (key, nonce, ad, plaintext) = RandomInputs(random, 77);
-        var ciphertext = new byte[plaintext.Length];
-        var tag = new byte[TagLength];
-        aead.Encrypt(key, nonce, plaintext, ciphertext, tag, ad);
+        var (ciphertext, tag) = Seal(aead, key, nonce, plaintext, ad);
 
         var buffer = (byte[])plaintext.Clone();
         var inPlaceTag = new byte[TagLength];
@@ -87,9 +75,7 @@ public class OpenSslAeadTests
         var random = new Random(23);
         using var aead = Create(chaCha);
         var (key, nonce, ad, plaintext) = RandomInputs(random, 64, minAssociatedData: 1);
-        var ciphertext = new byte[plaintext.Length];
-        var tag = new byte[TagLength];
-        aead.Encrypt(key, nonce, plaintext, ciphertext, tag, ad);
+        var (ciphertext, tag) = Seal(aead, key, nonce, plaintext, ad);
         var target = part switch { "ciphertext" => ciphertext, "tag" => tag, _ => ad };
 
         for (var bit = 0; bit < target.Length * 8; bit++)
@@ -114,9 +100,7 @@ public class OpenSslAeadTests
         var random = new Random(29);
         using var aead = Create(chaCha);
         var (key, nonce, ad, plaintext) = RandomInputs(random, 40);
-        var ciphertext = new byte[plaintext.Length];
-        var tag = new byte[TagLength];
-        aead.Encrypt(key, nonce, plaintext, ciphertext, tag, ad);
+        var (ciphertext, tag) = Seal(aead, key, nonce, plaintext, ad);
 
         var otherKey = (byte[])key.Clone();
         otherKey[31] ^= 1;
@@ -144,20 +128,11 @@ public class OpenSslAeadTests
         // A, B, A, B on one context: each output is what a fresh .NET context gives for that key alone.
         foreach (var key in new[] { keyA, keyB, keyA, keyB })
         {
-            var ciphertext = new byte[plaintext.Length];
-            var tag = new byte[TagLength];
-            aead.Encrypt(key, nonce, plaintext, ciphertext, tag, ad);
-            var expected = new byte[plaintext.Length];
-            var expectedTag = new byte[TagLength];
-            DotNetAead.Encrypt(chaCha, key, nonce, plaintext, expected, expectedTag, ad);
-            Assert.Equal(expected, ciphertext);
-            Assert.Equal(expectedTag, tag);
+            SealAndCompareWithDotNet(aead, chaCha, key, nonce, plaintext, ad);
         }
 
         // Sealed under A, then the context decrypts under B: B's key alone decides, so the tag fails.
-        var sealedA = new byte[plaintext.Length];
-        var tagA = new byte[TagLength];
-        aead.Encrypt(keyA, nonce, plaintext, sealedA, tagA, ad);
+        var (sealedA, tagA) = SealAndCompareWithDotNet(aead, chaCha, keyA, nonce, plaintext, ad);
         Assert.False(aead.Decrypt(keyB, nonce, sealedA, tagA, new byte[plaintext.Length], ad));
         var opened = new byte[plaintext.Length];
         Assert.True(aead.Decrypt(keyA, nonce, sealedA, tagA, opened, ad));
@@ -176,12 +151,8 @@ public class OpenSslAeadTests
             for (var i = 0; i < 50; i++)
             {
                 var (key, nonce, ad, plaintext) = RandomInputs(random, random.Next(0, 200));
-                var ciphertext = new byte[plaintext.Length];
-                var tag = new byte[TagLength];
-                aead.Encrypt(key, nonce, plaintext, ciphertext, tag, ad);
-                var expected = new byte[plaintext.Length];
-                var expectedTag = new byte[TagLength];
-                DotNetAead.Encrypt(chaCha, key, nonce, plaintext, expected, expectedTag, ad);
+                var (ciphertext, tag) = Seal(aead, key, nonce, plaintext, ad);
+                var (expected, expectedTag) = DotNetAead.Seal(chaCha, key, nonce, plaintext, ad);
                 if (!expected.AsSpan().SequenceEqual(ciphertext) || !expectedTag.AsSpan().SequenceEqual(tag))
                 {
                     Interlocked.Increment(ref mismatches);
@@ -206,6 +177,24 @@ public class OpenSslAeadTests
         Assert.Throws<ArgumentException>(() => aead.Encrypt(key, nonce, buffer.AsSpan(0, 8), new byte[8], new byte[12], default));
         Assert.Throws<ArgumentException>(() => aead.Encrypt(key, nonce, buffer.AsSpan(0, 8), new byte[9], tag, default));
         Assert.Throws<ArgumentException>(() => aead.Encrypt(key, nonce, buffer.AsSpan(0, 32), buffer.AsSpan(1, 32), tag, default));
+    }
+
+    private static (byte[] Ciphertext, byte[] Tag) Seal(OpenSslAead aead, byte[] key, byte[] nonce, byte[] plaintext, byte[] ad)
+    {
+        var ciphertext = new byte[plaintext.Length];
+        var tag = new byte[TagLength];
+        aead.Encrypt(key, nonce, plaintext, ciphertext, tag, ad);
+        return (ciphertext, tag);
+    }
+
+    /// <summary>Seals natively and with a new .NET context for the same key; asserts both give the same bytes.</summary>
+    private static (byte[] Ciphertext, byte[] Tag) SealAndCompareWithDotNet(OpenSslAead aead, bool chaCha, byte[] key, byte[] nonce, byte[] plaintext, byte[] ad)
+    {
+        var (ciphertext, tag) = Seal(aead, key, nonce, plaintext, ad);
+        var (expected, expectedTag) = DotNetAead.Seal(chaCha, key, nonce, plaintext, ad);
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(ciphertext));
+        Assert.Equal(Convert.ToHexString(expectedTag), Convert.ToHexString(tag));
+        return (ciphertext, tag);
     }
 
     private static OpenSslAead Create(bool chaCha) => chaCha ? OpenSslAead.CreateChaCha20Poly1305() : OpenSslAead.CreateAes256Gcm();
