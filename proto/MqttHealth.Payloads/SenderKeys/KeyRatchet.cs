@@ -17,8 +17,8 @@ namespace MqttHealth.Payloads.SenderKeys;
 /// One HMAC-SHA512 per message yields the next chain key and the message's key; CK_n is overwritten once used, and
 /// HMAC is one-way, so CK_{n+1} does not give back any earlier key. Every key seals exactly one message, so the nonce
 /// needs no secret part. The HMAC is computed as RFC 2104 defines it, from two SHA-512 hashes on one OpenSSL digest
-/// context per thread, made once (<see cref="OpenSslSha512"/>): a one-shot HMAC or HKDF call pays mostly for setting up
-/// a MAC or KDF context per call, and .NET's IncrementalHash for OpenSSL 3 looking the digest up again on every init
+/// context per thread, made once (<see cref="OpenSslSha512"/>). A one-shot HMAC or HKDF call pays mostly for setting up
+/// a MAC or KDF context, and .NET's IncrementalHash makes OpenSSL 3 look the digest up again on every init
 /// (docs/crypto.md). The bytes are HMACSHA512's; the tests compare them.
 /// </summary>
 internal static class KeyRatchet
