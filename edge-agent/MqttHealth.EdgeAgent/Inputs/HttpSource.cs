@@ -94,6 +94,7 @@ public sealed class HttpSource : IReadingSource
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             _status.Rejected(Name);
+            context.Response.Headers.Connection = "close"; // the rest of the body is not read
             await ErrorAsync(context, StatusCodes.Status413PayloadTooLarge, $"the body is larger than {_options.HttpMaxBodyBytes} bytes (Agent:Inputs:HttpMaxBodyBytes)").ConfigureAwait(false);
             return;
         }

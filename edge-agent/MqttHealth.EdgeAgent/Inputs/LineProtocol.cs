@@ -36,6 +36,12 @@ public static class LineProtocol
                         continue;
                     }
 
+                    if (line.Length > maxLine)
+                    {
+                        await TooLongAsync(replies.Writer, status, inputName, maxLine, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
                     await SubmitAsync(line.ToArray(), replies.Writer, intake, inputName, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -43,8 +49,7 @@ public static class LineProtocol
                 {
                     if (!skipping)
                     {
-                        status.Rejected(inputName);
-                        await replies.Writer.WriteAsync(Task.FromResult(IntakeResult.Refused(IntakeFailure.Invalid, $"line longer than {maxLine} bytes (Agent:Inputs:MaxLineBytes)")), cancellationToken).ConfigureAwait(false);
+                        await TooLongAsync(replies.Writer, status, inputName, maxLine, cancellationToken).ConfigureAwait(false);
                     }
 
                     skipping = true;
@@ -79,6 +84,12 @@ public static class LineProtocol
                 // the client went away: its readings that reached the disk stay accepted
             }
         }
+    }
+
+    private static async Task TooLongAsync(ChannelWriter<Task<IntakeResult>> replies, AgentStatus status, string inputName, int maxLine, CancellationToken cancellationToken)
+    {
+        status.Rejected(inputName);
+        await replies.WriteAsync(Task.FromResult(IntakeResult.Refused(IntakeFailure.Invalid, $"line longer than {maxLine} bytes (Agent:Inputs:MaxLineBytes)")), cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task SubmitAsync(byte[] line, ChannelWriter<Task<IntakeResult>> replies, ReadingIntake intake, string inputName, CancellationToken cancellationToken)
