@@ -95,7 +95,12 @@ public static class AgentProgram
                 using IHost host = BuildHost(options, senders, store, time);
                 ILogger logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AgentProgram).FullName!);
                 logger.AgentStarted(string.Join(", ", senders.Names), Path.GetFullPath(options.DataDirectory), options.Broker.Host, options.Broker.Port, UplinkService.ClientId(options));
-                await host.RunAsync().ConfigureAwait(false);
+                await host.StartAsync().ConfigureAwait(false);
+                await host.WaitForShutdownAsync().ConfigureAwait(false);
+
+                // The last word for 'status': counters flushed, the link stopped.
+                host.Services.GetRequiredService<AgentStatus>().SetLink(LinkState.Stopped);
+                host.Services.GetRequiredService<StatusService>().Current();
             }
         }
 
