@@ -55,9 +55,7 @@ public sealed class EdgeAgentDeliveryTests
     [Fact]
     public async Task PowerLoss_Kill9WithFullOutbox_NothingAcceptedIsLostAndNoSequenceIsReused()
     {
-        await using BrokerProcess broker = await BrokerProcess.StartAsync();
-        await TestReceiver.CreateSessionAsync(broker.Ports.Mqtt);
-        await broker.StopAsync();
+        await using BrokerProcess broker = await StoppedBrokerWithOfflineConsumerAsync();
         using var setup = new AgentSetup(3, broker.Ports.Mqtt);
         setup.Set("Batching", "MaxBatchSets", 20);
         var feeder = new Feeder(null, setup.DeviceNames);
@@ -96,9 +94,7 @@ public sealed class EdgeAgentDeliveryTests
     [Fact]
     public async Task Priority_AlarmRaisedBehind10000QueuedVitals_ArrivesFirst()
     {
-        await using BrokerProcess broker = await BrokerProcess.StartAsync();
-        await TestReceiver.CreateSessionAsync(broker.Ports.Mqtt);
-        await broker.StopAsync();
+        await using BrokerProcess broker = await StoppedBrokerWithOfflineConsumerAsync();
         using var setup = new AgentSetup(1, broker.Ports.Mqtt);
         await using AgentProcess agent = await AgentProcess.StartAsync(setup);
         for (int chunk = 0; chunk < 10; chunk++)
@@ -123,9 +119,7 @@ public sealed class EdgeAgentDeliveryTests
     [Fact]
     public async Task DiskBudget_Exhausted_RoutineDroppedOldestFirstAlarmsKeptDropsReported()
     {
-        await using BrokerProcess broker = await BrokerProcess.StartAsync();
-        await TestReceiver.CreateSessionAsync(broker.Ports.Mqtt);
-        await broker.StopAsync();
+        await using BrokerProcess broker = await StoppedBrokerWithOfflineConsumerAsync();
         using var setup = new AgentSetup(1, broker.Ports.Mqtt);
         setup.Set("Outbox", "DiskBudgetBytes", 16384);
         setup.Set("Batching", "MaxBatchSets", 10);
@@ -159,6 +153,15 @@ public sealed class EdgeAgentDeliveryTests
 
         // The status stream reports the drops too.
         await receiver.WaitForAsync(r => r.Statuses.Any(s => s.GetProperty("dropped").TryGetProperty("diskbudget.vitals.readings", out _)), Arrival, "a status message reporting the drops");
+    }
+
+    /// <summary>A broker (SQLite) that holds the consumer's persistent session, stopped: the agent queues until it is restarted.</summary>
+    private static async Task<BrokerProcess> StoppedBrokerWithOfflineConsumerAsync()
+    {
+        BrokerProcess broker = await BrokerProcess.StartAsync();
+        await TestReceiver.CreateSessionAsync(broker.Ports.Mqtt);
+        await broker.StopAsync();
+        return broker;
     }
 
     /// <summary>Posts one reading per device per round (5 rounds a second), in order; remembers what the agent acknowledged.</summary>

@@ -6,8 +6,11 @@ public sealed class BatchingOptions
     /// <summary>The window while the link keeps up: 0 seals each reading on its own (a sample set).</summary>
     public TimeSpan MinWindow { get; set; } = TimeSpan.Zero;
 
-    /// <summary>The window while the link is down or behind: readings of a device are sealed together (a sample batch).</summary>
-    public TimeSpan MaxWindow { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// The window while the link is down or behind: readings of a device are sealed together (a sample batch). It also
+    /// bounds how long accepted readings stay on disk in the clear before they are sealed.
+    /// </summary>
+    public TimeSpan MaxWindow { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The most sample sets in one batch.</summary>
     public int MaxBatchSets { get; set; } = 120;
