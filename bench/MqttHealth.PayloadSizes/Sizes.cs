@@ -25,7 +25,6 @@ internal enum Form
     SealedPadded,
     PublishTopic,
     PublishAlias,
-    SealedPaddedNoPatient,
 }
 
 /// <summary>One message of the held-out corpus in every form (-1: the form does not apply to this kind).</summary>
@@ -37,8 +36,20 @@ internal sealed unsafe class Sizes : IDisposable
     public const string Device = "dev-0042";
     public const int StartSequence = 1000;
 
-    /// <summary>Fields of a single sample set, as they are encoded: oneof, patient_ref, time_ms, codes, values, other columns.</summary>
-    public static readonly string[] FieldNames = ["ClinicalPayload oneof (tag + length)", "patient_ref (tag + length + 8-byte token)", "time_ms (tag + varint of Unix ms)", "codes (tag + length + 1 byte per vital)", "values (tag + length + varints)", "other columns (time offsets, statuses)"];
+    /// <summary>Fields of a single sample set, as they are encoded.</summary>
+    public static readonly string[] FieldNames =
+    [
+        "ClinicalPayload oneof (tag + length)",
+        "identifying columns: MDC codes, LOINC codes, UCUM units, exponents",
+        "values (tag + length + varints)",
+        "other columns (time offsets, statuses)",
+        "context (tag + number)",
+        "patient_ref (only in sets that name their patient directly)",
+        "time_ms (tag + varint of Unix ms)",
+    ];
+
+    // The patient of a context without one, for the FHIR form only (the mapper requires a subject).
+    private static readonly ByteString Placeholder = ByteString.CopyFrom(new byte[8]);
 
     private static readonly JsonFormatter ProtoJsonFormatter = new(JsonFormatter.Settings.Default.WithFormatEnumsAsIntegers(true));
 
@@ -49,6 +60,7 @@ internal sealed unsafe class Sizes : IDisposable
     private readonly EnvelopeSealer _padded;
     private readonly EnvelopeSealer _unpadded;
     private readonly byte[] _buffer = new byte[1 << 16];
+    private ByteString _patient = Placeholder;
 
     public Sizes()
     {
@@ -70,8 +82,12 @@ internal sealed unsafe class Sizes : IDisposable
     {
         MessageKind.Alarm => "alarms",
         MessageKind.Status => "status",
+        MessageKind.PatientContext => "context",
         _ => "vitals",
     };
+
+    /// <summary>Alarms and patient contexts are signed (docs/sdk.md).</summary>
+    public static bool Signed(MessageKind kind) => kind is MessageKind.Alarm or MessageKind.PatientContext;
 
     public MessageSizes Measure(CorpusMessage message)
     {
@@ -82,17 +98,18 @@ internal sealed unsafe class Sizes : IDisposable
         int[] fields = [];
         switch (message.Kind)
         {
+            case MessageKind.PatientContext:
+                // The corpus is device by device, each device's context first: what a receiver resolves the next sets with.
+                _patient = payload.PatientContext.PatientRef.IsEmpty ? Placeholder : payload.PatientContext.PatientRef;
+                break;
             case MessageKind.SampleSet:
-                readings = payload.SampleSet.Codes.Count + payload.SampleSet.Extended.Count;
-                bytes[(int)Form.Fhir] = FhirJson.SampleSet(payload.SampleSet);
+                readings = payload.SampleSet.Values.Count;
+                bytes[(int)Form.Fhir] = FhirJson.SampleSet(payload.SampleSet, _patient);
                 fields = Fields(payload.SampleSet);
-                var anonymous = new ClinicalPayload { SampleSet = payload.SampleSet.Clone() };
-                anonymous.SampleSet.PatientRef = ByteString.Empty;
-                bytes[(int)Form.SealedPaddedNoPatient] = _padded.Seal(anonymous.ToByteArray(), Topic(message.Kind), _buffer);
                 break;
             case MessageKind.GatewayBatch:
-                readings = payload.SampleBatch.Sets.Sum(s => s.Codes.Count + s.Extended.Count);
-                bytes[(int)Form.Fhir] = FhirJson.Batch(payload.SampleBatch);
+                readings = payload.SampleBatch.Sets.Sum(s => s.Values.Count);
+                bytes[(int)Form.Fhir] = FhirJson.Batch(payload.SampleBatch, _patient);
                 break;
         }
 
@@ -100,7 +117,7 @@ internal sealed unsafe class Sizes : IDisposable
         bytes[(int)Form.Protobuf] = message.Bytes.Length;
         bytes[(int)Form.ZstdPlain] = CompressPlain(message.Bytes);
         bytes[(int)Form.ZstdDictionary] = _codec.Compress(message.Bytes, _buffer);
-        var sign = message.Kind == MessageKind.Alarm;
+        var sign = Signed(message.Kind);
         var topic = Topic(message.Kind);
         bytes[(int)Form.SealedUnpadded] = _unpadded.Seal(message.Bytes, topic, _buffer, sign);
         var sealedLength = _padded.Seal(message.Bytes, topic, _buffer, sign);
@@ -149,11 +166,18 @@ internal sealed unsafe class Sizes : IDisposable
     {
         var setSize = set.CalculateSize();
         var oneof = new ClinicalPayload { SampleSet = set }.CalculateSize() - setSize;
-        var patient = set.PatientRef.IsEmpty ? 0 : 1 + CodedOutputStream.ComputeBytesSize(set.PatientRef);
-        var time = set.TimeMs == 0 ? 0 : 1 + CodedOutputStream.ComputeUInt64Size(set.TimeMs);
-        var codes = Without(set, s => s.Codes.Clear());
+        var identity = Without(set, s =>
+        {
+            s.MdcCodes.Clear();
+            s.Loinc.Clear();
+            s.Ucum.Clear();
+            s.Exponents.Clear();
+        });
         var values = Without(set, s => s.Values.Clear());
-        return [oneof, patient, time, codes, values, setSize - patient - time - codes - values];
+        var context = Without(set, s => s.Context = 0);
+        var patient = Without(set, s => s.PatientRef = ByteString.Empty);
+        var time = Without(set, s => s.TimeMs = 0);
+        return [oneof, identity, values, setSize - identity - values - context - patient - time, context, patient, time];
     }
 
     private static int Without(SampleSet set, Action<SampleSet> clear)

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using Google.Protobuf;
 using MqttHealth.Mqtt.Client;
 using MqttHealth.Mqtt.Protocol;
 using MqttHealth.Payloads.Clinical.V1;
@@ -21,7 +22,7 @@ public static class ClinicalCommands
     private static readonly string[] Broker = ["--broker", "--tls-ca", "--tls-host", "--user", "--password-file", "--client-id"];
     private static readonly string[] SealValues = [.. Identity, "--recipients", "--state", "--hours", "--max-messages", "--in", "--out", "--announcement-out"];
     private static readonly string[] OpenValues = [.. Identity, "--announcement", "--topic", "--in", "--out"];
-    private static readonly string[] PubValues = [.. Identity, .. Broker, "--recipients", "--state", "--hours", "--max-messages", "--in"];
+    private static readonly string[] PubValues = [.. Identity, .. Broker, "--recipients", "--state", "--hours", "--max-messages", "--in", "--patient"];
     private static readonly string[] SubValues = [.. Identity, .. Broker, "--filter", "--count", "--timeout", "--session-expiry"];
 
     public static int Seal(IReadOnlyList<string> args, CliContext context) => Run("seal", args, SealValues, ["--no-compress"], context, SealRun);
@@ -44,12 +45,16 @@ public static class ClinicalCommands
                       "is written to --announcement-out (required then): publish it retained at the topic printed.",
             "open" => $"Usage: mqtthealth open {id} --announcement FILE --topic TOPIC [--in FILE|-] [--out FILE|-] [--fhir]\n" +
                       "Opens one envelope received on TOPIC with the sender's announcement; writes the reading as JSON (or FHIR R4 Observations, one a line).",
-            "pub" => $"Usage: mqtthealth pub {id} --recipients DIR {mq} [--state DIR] [--hours 24] [--max-messages N] [--in FILE|-] [--no-compress]\n" +
+            "pub" => $"Usage: mqtthealth pub {id} --recipients DIR {mq} [--state DIR] [--hours 24] [--max-messages N] [--in FILE|-] [--patient HEX|none] [--no-compress]\n" +
                      "Seals and publishes each JSON reading of the input (one a line): vitals at QoS 1, alarms at QoS 2, the announcement retained first\n" +
-                     "when a new epoch starts. The sender state (DIR/NAME.sender.json, encrypted) is saved before each publish.",
+                     "when a new epoch starts. A reading's \"patient\" (or --patient for readings without one) associates the device with that patient:\n" +
+                     "its patient context is published retained on .../context first, and the sample sets carry the context number instead of the patient.\n" +
+                     "The sender state (DIR/NAME.sender.json, encrypted; DIR/NAME.context.json) is saved before each publish.",
             "sub" => $"Usage: mqtthealth sub {id} {mq} --filter FILTER [--count N] [--timeout SECONDS] [--session-expiry SECONDS] [--fhir]\n" +
-                     "Subscribes to FILTER and its keys topics, takes announcements, opens envelopes and prints one JSON line per reading (or per FHIR\n" +
-                     "Observation with --fhir). Stops after N readings or SECONDS (exit 1 if fewer than N arrived).",
+                     "Subscribes to FILTER and its keys and context topics, takes announcements and patient contexts, opens envelopes and prints one JSON\n" +
+                     "line per reading with its patient resolved (or per FHIR Observation with --fhir). Sample sets wait for their patient context\n" +
+                     "(at most 1,000 per sender and 10 minutes); sets never attributed are reported on standard error. Stops after N readings or SECONDS\n" +
+                     "(exit 1 if fewer than N arrived).",
             _ => "",
         });
         output.WriteLine("Exit codes: 0 done, 1 refused or failed (the message says why), 2 bad usage.");
@@ -212,7 +217,7 @@ public static class ClinicalCommands
             receiver.AcceptAnnouncement(parsed with { Stream = ClinicalStreams.Keys } is var k ? k.ToString() : topic, File.ReadAllBytes(announcementPath));
             ReceivedMessage message = receiver.Open(topic, ReadInput(args.Value("--in"), context));
             var text = new StringBuilder();
-            foreach (string line in Lines(message, args.Has("--fhir")))
+            foreach (string line in Lines(message, [], args.Has("--fhir")))
             {
                 text.Append(line).Append('\n');
             }
@@ -237,22 +242,31 @@ public static class ClinicalCommands
                 throw new KeysCommand.UsageException("no reading in the input (one JSON reading a line)");
             }
 
+            ByteString? defaultPatient = args.Value("--patient") is { } p
+                ? p == "none" ? ByteString.Empty
+                : p.Length is > 0 and <= 128 && p.Length % 2 == 0 && p.All(Uri.IsHexDigit) ? ByteString.CopyFrom(Convert.FromHexString(p))
+                : throw new KeysCommand.UsageException($"--patient is the opaque patient reference in hex (at most 64 bytes) or 'none', not '{p}'")
+                : null;
             MqttClient client = Connect(args, context, passphrase, sessionExpiry: null).GetAwaiter().GetResult();
             try
             {
                 foreach (ClinicalReading reading in readings)
                 {
-                    SealedMessage message = sender.Seal(reading.Payload); // the state is saved before this returns
-                    if (message.Announcement is not null)
+                    ClinicalPayload payload = reading.Payload;
+                    if (payload.KindCase == ClinicalPayload.KindOneofCase.SampleSet && payload.SampleSet.Context == 0
+                        && (payload.SampleSet.PatientRef.IsEmpty ? defaultPatient : payload.SampleSet.PatientRef) is { } patient)
                     {
-                        client.PublishAsync(message.AnnouncementTopic, message.Announcement, QualityOfService.AtLeastOnce, retain: true).AsTask().GetAwaiter().GetResult();
-                        sender.AnnouncementPublished();
-                        context.Error.WriteLine($"announced epoch {message.Epoch} at {message.AnnouncementTopic}");
+                        // The patient travels once, in the retained context; the set carries the context number.
+                        if (sender.CurrentContext == 0 || !patient.Equals(sender.CurrentPatient))
+                        {
+                            Publish(client, sender, sender.AssociatePatient(patient, DateTimeOffset.FromUnixTimeMilliseconds((long)payload.SampleSet.TimeMs)), context);
+                        }
+
+                        payload = payload.Clone();
+                        payload.SampleSet.PatientRef = ByteString.Empty;
                     }
 
-                    QualityOfService qos = message.Signed ? QualityOfService.ExactlyOnce : QualityOfService.AtLeastOnce;
-                    client.PublishAsync(message.Topic, message.Envelope, qos).AsTask().GetAwaiter().GetResult();
-                    context.Output.WriteLine($"published {message.Topic} epoch {message.Epoch} sequence {message.Sequence} ({message.Envelope.Length} bytes, QoS {(int)qos})");
+                    Publish(client, sender, sender.Seal(payload), context); // the state is saved before Seal returns
                 }
             }
             finally
@@ -263,6 +277,28 @@ public static class ClinicalCommands
         }
 
         return CliExitCodes.Ok;
+    }
+
+    /// <summary>Publishes a sealed message: the announcement (retained) first when pending, then a re-sealed context (retained), then the envelope.</summary>
+    private static void Publish(MqttClient client, ClinicalSender sender, SealedMessage message, CliContext context)
+    {
+        if (message.Announcement is not null)
+        {
+            client.PublishAsync(message.AnnouncementTopic, message.Announcement, QualityOfService.AtLeastOnce, retain: true).AsTask().GetAwaiter().GetResult();
+            context.Error.WriteLine($"announced epoch {message.Epoch} at {message.AnnouncementTopic}");
+        }
+
+        foreach (SealedMessage m in message.Context is { } again ? [again, message] : new[] { message })
+        {
+            QualityOfService qos = m.Signed && !m.Retain ? QualityOfService.ExactlyOnce : QualityOfService.AtLeastOnce;
+            client.PublishAsync(m.Topic, m.Envelope, qos, retain: m.Retain).AsTask().GetAwaiter().GetResult();
+            context.Output.WriteLine($"published {m.Topic} epoch {m.Epoch} sequence {m.Sequence} ({m.Envelope.Length} bytes, QoS {(int)qos}{(m.Retain ? ", retained" : "")})");
+        }
+
+        if (message.Announcement is not null)
+        {
+            sender.AnnouncementPublished();
+        }
     }
 
     private static int SubRun(CliArguments args, CliContext context)
@@ -283,12 +319,19 @@ public static class ClinicalCommands
             try
             {
                 client.SubscribeAsync(filter, QualityOfService.ExactlyOnce).GetAwaiter().GetResult();
-                if (KeysFilter(filter) is { } keys)
+                foreach (string stream in new[] { ClinicalStreams.Keys, ClinicalStreams.Context })
                 {
-                    client.SubscribeAsync(keys, QualityOfService.AtLeastOnce).GetAwaiter().GetResult();
+                    if (StreamFilter(filter, stream) is { } extra)
+                    {
+                        client.SubscribeAsync(extra, QualityOfService.AtLeastOnce).GetAwaiter().GetResult();
+                    }
                 }
 
                 received = ReceiveAsync(client, receiver, count, fhir, context, cancel.Token).GetAwaiter().GetResult();
+                foreach (UnattributedSet never in receiver.Contexts.Flush("sub stopped before it arrived"))
+                {
+                    context.Error.WriteLine($"{CliProgram.Name} sub: {never.Source.Topic} sequence {never.Source.Sequence}: {never.Reason}");
+                }
             }
             finally
             {
@@ -355,10 +398,57 @@ public static class ClinicalCommands
 
     private static int Handle(MqttApplicationMessage message, ClinicalReceiver receiver, bool fhir, CliContext context, List<MqttApplicationMessage> waiting)
     {
+        ReceivedMessage opened;
         try
         {
-            ReceivedMessage opened = receiver.Open(message.Topic, message.Payload.Span);
-            foreach (string line in Lines(opened, fhir))
+            opened = receiver.Open(message.Topic, message.Payload.Span);
+        }
+        catch (ClinicalException ex) when (ex.Error is ClinicalError.UnknownSender or ClinicalError.UnknownEpoch && waiting.Count < 10_000)
+        {
+            waiting.Add(message);
+            return 0;
+        }
+        catch (ClinicalException ex)
+        {
+            context.Error.WriteLine($"{CliProgram.Name} sub: refused {message.Topic}: {ex.Message}");
+            return 0;
+        }
+
+        ContextResolution resolution = receiver.Contexts.Accept(opened);
+        foreach (string error in resolution.Errors)
+        {
+            context.Error.WriteLine($"{CliProgram.Name} sub: {error}");
+        }
+
+        foreach (UnattributedSet never in resolution.Refused)
+        {
+            context.Error.WriteLine($"{CliProgram.Name} sub: {never.Source.Topic} sequence {never.Source.Sequence}: {never.Reason}");
+        }
+
+        int printed = 0;
+        if (opened.Payload.KindCase == ClinicalPayload.KindOneofCase.PatientContext)
+        {
+            context.Error.WriteLine($"patient context {opened.Payload.PatientContext.Number} of '{opened.SenderId}' accepted");
+        }
+        else if (opened.Payload.KindCase is not (ClinicalPayload.KindOneofCase.SampleSet or ClinicalPayload.KindOneofCase.SampleBatch))
+        {
+            printed += Print(() => Lines(opened, [], fhir), opened, context);
+        }
+
+        // Sets now attributed: this message's, or held ones its context released; one line per source message.
+        foreach (IGrouping<ReceivedMessage, AttributedSet> group in resolution.Ready.GroupBy(r => r.Source))
+        {
+            printed += Print(() => Lines(group.Key, [.. group], fhir), group.Key, context);
+        }
+
+        return printed;
+    }
+
+    private static int Print(Func<List<string>> lines, ReceivedMessage message, CliContext context)
+    {
+        try
+        {
+            foreach (string line in lines())
             {
                 context.Output.WriteLine(line);
             }
@@ -366,39 +456,44 @@ public static class ClinicalCommands
             context.Output.Flush();
             return 1;
         }
-        catch (ClinicalException ex) when (ex.Error is ClinicalError.UnknownSender or ClinicalError.UnknownEpoch && waiting.Count < 10_000)
+        catch (FormatException ex)
         {
-            waiting.Add(message);
+            context.Error.WriteLine($"{CliProgram.Name} sub: {message.Topic} sequence {message.Sequence}: {ex.Message}");
+            return 0;
         }
-        catch (Exception ex) when (ex is ClinicalException or FormatException)
-        {
-            context.Error.WriteLine($"{CliProgram.Name} sub: refused {message.Topic}: {ex.Message}");
-        }
-
-        return 0;
     }
 
-    private static IEnumerable<string> Lines(ReceivedMessage message, bool fhir)
+    /// <summary>
+    /// The lines of a message: sample sets as given in <paramref name="sets"/> (attributed; empty: the message's own
+    /// sets as they are), other kinds as they are; JSON readings, or FHIR Observations.
+    /// </summary>
+    private static List<string> Lines(ReceivedMessage message, IReadOnlyList<AttributedSet> sets, bool fhir)
     {
+        ClinicalPayload payload = message.Payload;
+        if (sets.Count > 0)
+        {
+            payload = sets.Count == 1 && payload.KindCase == ClinicalPayload.KindOneofCase.SampleSet
+                ? new ClinicalPayload { SampleSet = sets[0].Set }
+                : new ClinicalPayload { SampleBatch = Payloads.Schema.SampleSets.ToBatch([.. sets.Select(s => s.Set)], 0, ByteString.Empty) };
+        }
+
         if (fhir)
         {
-            IEnumerable<SampleSet> sets = message.Payload.KindCase switch
-            {
-                ClinicalPayload.KindOneofCase.SampleSet => [message.Payload.SampleSet],
-                ClinicalPayload.KindOneofCase.SampleBatch => Payloads.Schema.SampleSets.FromBatch(message.Payload.SampleBatch),
-                _ => throw new FormatException($"--fhir maps sample sets; {message.Topic} carried a {message.Payload.KindCase}"),
-            };
-            int index = 0;
-            foreach (SampleSet set in sets)
-            {
-                var options = new FhirOptions { Device = message.SenderId, IdentifierPrefix = $"{message.SenderId}/{message.Epoch}/{message.Sequence}/{index++}" };
-                foreach (byte[] observation in FhirVitalSigns.ToObservations(set, options))
+            IEnumerable<(int Index, SampleSet Set)> all = sets.Count > 0 ? sets.Select(s => (s.Index, s.Set))
+                : payload.KindCase switch
                 {
-                    yield return Encoding.UTF8.GetString(observation);
-                }
+                    ClinicalPayload.KindOneofCase.SampleSet => [(0, payload.SampleSet)],
+                    ClinicalPayload.KindOneofCase.SampleBatch => Payloads.Schema.SampleSets.FromBatch(payload.SampleBatch).Select((s, i) => (i, s)),
+                    _ => throw new FormatException($"--fhir maps sample sets; {message.Topic} carried a {payload.KindCase}"),
+                };
+            var lines = new List<string>();
+            foreach ((int index, SampleSet set) in all)
+            {
+                var options = new FhirOptions { Device = message.SenderId, IdentifierPrefix = $"{message.SenderId}/{message.Epoch}/{message.Sequence}/{index}" };
+                lines.AddRange(FhirVitalSigns.ToObservations(set, options).Select(Encoding.UTF8.GetString));
             }
 
-            yield break;
+            return lines;
         }
 
         using var buffer = new MemoryStream();
@@ -411,19 +506,19 @@ public static class ClinicalCommands
             writer.WriteNumber("sequence", message.Sequence);
             writer.WriteBoolean("signed", message.Signed);
             writer.WritePropertyName("reading");
-            ClinicalJson.Write(writer, message.Payload, message.SenderId);
+            ClinicalJson.Write(writer, payload, message.SenderId);
             writer.WriteEndObject();
         }
 
-        yield return Encoding.UTF8.GetString(buffer.ToArray());
+        return [Encoding.UTF8.GetString(buffer.ToArray())];
     }
 
-    /// <summary>The keys topics a filter does not already cover: FILTER with its last level replaced by keys.</summary>
-    internal static string? KeysFilter(string filter)
+    /// <summary>The topics of <paramref name="stream"/> (keys, context) a filter does not already cover: FILTER with its last level replaced by the stream.</summary>
+    internal static string? StreamFilter(string filter, string stream)
     {
         int slash = filter.LastIndexOf('/');
         string last = filter[(slash + 1)..];
-        return last is "#" or "+" or ClinicalStreams.Keys || slash < 0 ? null : filter[..(slash + 1)] + ClinicalStreams.Keys;
+        return last is "#" or "+" || last == stream || slash < 0 ? null : filter[..(slash + 1)] + stream;
     }
 
     private static ClinicalReading ParseReading(byte[] json, KeyIdentity identity, CliContext context)

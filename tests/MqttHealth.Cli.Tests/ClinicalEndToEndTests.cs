@@ -8,6 +8,7 @@ using MqttHealth.Mqtt.Client;
 using MqttHealth.Mqtt.Protocol;
 using MqttHealth.Payloads.Clinical.V1;
 using MqttHealth.Payloads.Keys;
+using MqttHealth.Payloads.Schema;
 using MqttHealth.Payloads.Sdk;
 
 namespace MqttHealth.Cli.Tests;
@@ -62,9 +63,8 @@ public sealed class ClinicalEndToEndTests : IDisposable
             for (int i = 0; i < 3; i++)
             {
                 var set = new SampleSet { PatientRef = ByteString.CopyFrom(patient), TimeMs = 1_790_000_000_000UL + (ulong)i };
-                set.Codes.Add(VitalCode.HeartRate);
-                set.Values.Add(70 + i);
-                set.Extended.Add(new ExtendedSample { Loinc = marker, Ucum = "1", Value = i });
+                SampleSets.Add(set, VitalsCatalogue.HeartRate, 70 + i);
+                SampleSets.Add(set, 0, marker, "1", 0, i);
                 var payload = new ClinicalPayload { SampleSet = set };
                 SealedMessage message = sender.Seal(payload);
                 if (message.Announcement is not null)
@@ -114,7 +114,7 @@ public sealed class ClinicalEndToEndTests : IDisposable
         }
 
         Assert.Equal(payloads, opened);
-        Assert.All(opened, p => Assert.Equal(marker, p.SampleSet.Extended[0].Loinc));
+        Assert.All(opened, p => Assert.Equal(marker, p.SampleSet.Loinc[1]));
 
         // On the wire, both directions of every connection.
         byte[] wire = proxy.Recorded();
@@ -157,8 +157,12 @@ public sealed class ClinicalEndToEndTests : IDisposable
         (int pubCode, string pubOut, string pubErr) = Run(["pub", "--cert", Path.Combine(devDir, "mon-42.crt.pem"), "--key", Path.Combine(devDir, "mon-42.key.pem"), "--ca", caDir,
             "--recipients", recipients, "--passphrase-file", passFile, "--broker", endpoint, "--in", reading]);
         Assert.True(pubCode == 0, pubErr);
-        Assert.Contains("mh/v1/f1/icu-2/mon-42/vitals epoch 1 sequence 0", pubOut, StringComparison.Ordinal);
+        // The reading's patient goes out once, in the retained patient context; the set carries its number.
+        Assert.Contains("mh/v1/f1/icu-2/mon-42/context epoch 1 sequence 0", pubOut, StringComparison.Ordinal);
+        Assert.Contains("retained", pubOut, StringComparison.Ordinal);
+        Assert.Contains("mh/v1/f1/icu-2/mon-42/vitals epoch 1 sequence 1", pubOut, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(devDir, "mon-42.sender.json")));
+        Assert.True(File.Exists(Path.Combine(devDir, "mon-42.context.json")));
 
         (int subCode, string subOut, string subErr) = Run(["sub", .. receiverArgs, "--count", "1", "--timeout", "30", "--fhir"]);
         Assert.True(subCode == 0, subErr);
@@ -173,11 +177,21 @@ public sealed class ClinicalEndToEndTests : IDisposable
         Assert.Equal((72m, "/min", "http://unitsofmeasure.org"), (hr.GetProperty("valueQuantity").GetProperty("value").GetDecimal(), hr.GetProperty("valueQuantity").GetProperty("code").GetString(), hr.GetProperty("valueQuantity").GetProperty("system").GetString()));
         Assert.Equal("85354-9", observations[1].GetProperty("code").GetProperty("coding")[0].GetProperty("code").GetString());
 
-        // A second pub run goes on in the same epoch with the next sequence (state persisted between runs).
+        // A second pub run goes on in the same epoch with the next sequence (state persisted between runs); the patient
+        // has not changed, so no new context is published.
         (int again, string againOut, string againErr) = Run(["pub", "--cert", Path.Combine(devDir, "mon-42.crt.pem"), "--key", Path.Combine(devDir, "mon-42.key.pem"), "--ca", caDir,
             "--recipients", recipients, "--passphrase-file", passFile, "--broker", endpoint, "--in", reading]);
         Assert.True(again == 0, againErr);
-        Assert.Contains("epoch 1 sequence 1", againOut, StringComparison.Ordinal);
+        Assert.Contains("vitals epoch 1 sequence 2", againOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("/context", againOut, StringComparison.Ordinal);
+
+        // The JSON reading format: the set printed with its patient resolved from the context.
+        (int jsonCode, string jsonOut, string jsonErr) = Run(["sub", .. receiverArgs, "--count", "1", "--timeout", "30"]);
+        Assert.True(jsonCode == 0, jsonErr);
+        JsonElement line = JsonDocument.Parse(jsonOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]).RootElement;
+        JsonElement readingBack = line.GetProperty("reading");
+        Assert.Equal(("0a0b0c", 1), (readingBack.GetProperty("patient").GetString(), readingBack.GetProperty("context").GetInt32()));
+        Assert.Equal(72, readingBack.GetProperty("vitals").GetProperty("heart_rate").GetInt32());
     }
 
     [Fact]

@@ -7,4 +7,5 @@ internal enum MessageKind
     GatewayBatch,
     Alarm,
     Status,
+    PatientContext,
 }

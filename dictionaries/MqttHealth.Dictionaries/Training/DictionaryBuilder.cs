@@ -39,7 +39,7 @@ internal static class DictionaryBuilder
             {
                 var row = new SweepRow(capacity, dictionary.Length, level, Measurement.WithDictionary(dictionary, level, true, heldOut));
                 rows.Add(row);
-                log.WriteLine($"  {capacity,6} B (dict {dictionary.Length,6} B) level {level,2}: sample set {row.RatioOf(MessageKind.SampleSet):F3}x, batch {row.RatioOf(MessageKind.GatewayBatch):F3}x, alarm {row.RatioOf(MessageKind.Alarm):F3}x, status {row.RatioOf(MessageKind.Status):F3}x");
+                log.WriteLine($"  {capacity,6} B (dict {dictionary.Length,6} B) level {level,2}: sample set {row.RatioOf(MessageKind.SampleSet):F3}x, batch {row.RatioOf(MessageKind.GatewayBatch):F3}x, alarm {row.RatioOf(MessageKind.Alarm):F3}x, status {row.RatioOf(MessageKind.Status):F3}x, context {row.RatioOf(MessageKind.PatientContext):F3}x");
             }
         }
 
@@ -82,6 +82,7 @@ internal static class DictionaryBuilder
         json.WriteEndObject();
         json.WriteString("choice", string.Create(CultureInfo.InvariantCulture,
             $"Rule on the single-sample-set ratio of the held-out corpus: the smallest capacity within {SizeTolerance:P0} of the best candidate, then the lowest level within {LevelTolerance:P0} of that capacity's best. Content size is written when that is not larger in total (then a frame declaring more than the destination is refused before decoding)."));
+        json.WriteString("why", Why(rows, chosen));
         json.WriteStartArray("sweep");
         foreach (var row in rows)
         {
@@ -111,25 +112,44 @@ internal static class DictionaryBuilder
         return atCapacity.Where(r => r.RatioOf(MessageKind.SampleSet) >= bestAtCapacity * (1 - LevelTolerance)).MinBy(r => r.Level)!;
     }
 
+    /// <summary>The rule applied to this sweep, with the numbers that decided it.</summary>
+    public static string Why(IReadOnlyList<SweepRow> rows, SweepRow chosen)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var best = rows.MaxBy(r => r.RatioOf(MessageKind.SampleSet))!;
+        var text = new StringBuilder();
+        text.Append(c, $"Best single-sample-set ratio of the sweep: {best.RatioOf(MessageKind.SampleSet):F3}x ({best.CapacityBytes} bytes, level {best.Level}). ");
+        foreach (var smaller in rows.Where(r => r.CapacityBytes < chosen.CapacityBytes).GroupBy(r => r.CapacityBytes))
+        {
+            var top = smaller.MaxBy(r => r.RatioOf(MessageKind.SampleSet))!;
+            text.Append(c, $"{smaller.Key} bytes reach at most {top.RatioOf(MessageKind.SampleSet):F3}x (level {top.Level}), more than {SizeTolerance:P0} below; ");
+        }
+        text.Append(c, $"{chosen.CapacityBytes} bytes is the smallest capacity within {SizeTolerance:P0}. At {chosen.CapacityBytes} bytes: ");
+        text.Append(string.Join(", ", rows.Where(r => r.CapacityBytes == chosen.CapacityBytes).Select(r => string.Create(c, $"level {r.Level} {r.RatioOf(MessageKind.SampleSet):F3}x"))));
+        text.Append(c, $"; level {chosen.Level} is the lowest within {LevelTolerance:P0} of the best of them.");
+        return text.ToString();
+    }
+
     public static string KindName(MessageKind kind) => kind switch
     {
         MessageKind.SampleSet => "sampleSet",
         MessageKind.GatewayBatch => "gatewayBatch",
         MessageKind.Alarm => "alarm",
         MessageKind.Status => "status",
+        MessageKind.PatientContext => "patientContext",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
     public static string MarkdownTable(IReadOnlyList<SweepRow> rows, SweepRow chosen)
     {
         var text = new StringBuilder();
-        text.AppendLine("| capacity | dictionary bytes | level | sample set | gateway batch | alarm | status | all bytes |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| capacity | dictionary bytes | level | sample set | gateway batch | alarm | status | patient context | all bytes |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             var mark = ReferenceEquals(row, chosen) ? " **chosen**" : "";
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.CapacityBytes} | {row.DictionaryBytes} | {row.Level}{mark} | {row.RatioOf(MessageKind.SampleSet):F3} | {row.RatioOf(MessageKind.GatewayBatch):F3} | {row.RatioOf(MessageKind.Alarm):F3} | {row.RatioOf(MessageKind.Status):F3} | {row.TotalCompressed} |");
+                $"| {row.CapacityBytes} | {row.DictionaryBytes} | {row.Level}{mark} | {row.RatioOf(MessageKind.SampleSet):F3} | {row.RatioOf(MessageKind.GatewayBatch):F3} | {row.RatioOf(MessageKind.Alarm):F3} | {row.RatioOf(MessageKind.Status):F3} | {row.RatioOf(MessageKind.PatientContext):F3} | {row.TotalCompressed} |");
         }
         return text.ToString();
     }

@@ -1,65 +1,123 @@
+using Google.Protobuf;
 using MqttHealth.Payloads.Clinical.V1;
 
 namespace MqttHealth.Payloads.Schema;
 
 /// <summary>
-/// Helpers that keep a <see cref="SampleSet"/>'s parallel arrays consistent and turn its scaled integers into
-/// decimals, and that move sample sets in and out of a <see cref="SampleBatch"/> (absolute times to chained deltas).
+/// Helpers that keep a <see cref="SampleSet"/>'s parallel columns consistent, turn its scaled integers into decimals,
+/// and move sample sets in and out of a <see cref="SampleBatch"/> (absolute times to chained deltas, the batch's
+/// context and patient inherited).
 /// </summary>
 public static class SampleSets
 {
-    /// <summary>Appends a catalogue sample at its catalogue exponent (the exact decimal is required; see <see cref="ScaledValue.ToMantissa"/>).</summary>
-    public static void Add(SampleSet set, VitalCode code, decimal value, MidpointRounding? rounding = null)
+    /// <summary>Appends a catalogued vital at its usual exponent (the exact decimal is required; see <see cref="ScaledValue.ToMantissa"/>).</summary>
+    public static void Add(SampleSet set, VitalDefinition vital, decimal value, MidpointRounding? rounding = null)
     {
-        var definition = VitalsCatalogue.Get(code);
-        if (set.Exponents.Count != 0 || set.TimeOffsetsMs.Count != 0 || set.Statuses.Count != 0)
-        {
-            throw new InvalidOperationException("Add appends default-exponent, on-time, valid samples; this set has per-sample columns, so append to every column instead.");
-        }
-        var mantissa = ScaledValue.ToMantissa(value, definition.Exponent, rounding);
-        set.Codes.Add(code);
-        set.Values.Add(mantissa);
+        ArgumentNullException.ThrowIfNull(vital);
+        Add(set, vital.MdcCode, vital.Loinc, vital.Ucum, vital.Exponent, ScaledValue.ToMantissa(value, vital.Exponent, rounding));
     }
 
-    /// <summary>The decimal value of sample <paramref name="index"/>, with its exponent (per-sample or the catalogue's).</summary>
+    /// <summary>
+    /// Appends a sample by its own codes and unit: an MDC code (0 = none) and/or a LOINC code ("" = none), the UCUM unit,
+    /// the decimal exponent and the scaled value. On time and valid: the set must not have time offset or status columns.
+    /// </summary>
+    public static void Add(SampleSet set, uint mdcCode, string loinc, string ucum, int exponent, int value)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(loinc);
+        ArgumentException.ThrowIfNullOrEmpty(ucum);
+        if (mdcCode == 0 && loinc.Length == 0)
+        {
+            throw new ArgumentException("A sample needs an MDC code or a LOINC code.", nameof(loinc));
+        }
+
+        if (set.TimeOffsetsMs.Count != 0 || set.Statuses.Count != 0)
+        {
+            throw new InvalidOperationException("Add appends on-time, valid samples; this set has per-sample time offsets or statuses, so append to every column instead.");
+        }
+
+        ScaledValue.ToDecimal(value, exponent); // checks the exponent's range
+        set.MdcCodes.Add(mdcCode);
+        set.Loinc.Add(loinc);
+        set.Ucum.Add(ucum);
+        set.Exponents.Add(exponent);
+        set.Values.Add(value);
+    }
+
+    /// <summary>The number of samples (the length of every identifying column).</summary>
+    public static int Count(SampleSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        return set.Values.Count;
+    }
+
+    /// <summary>The decimal value of sample <paramref name="index"/>: value * 10^exponent.</summary>
     public static decimal GetDecimal(SampleSet set, int index)
     {
         Validate(set);
-        var exponent = set.Exponents.Count != 0 ? set.Exponents[index] : VitalsCatalogue.Get(set.Codes[index]).Exponent;
-        return ScaledValue.ToDecimal(set.Values[index], exponent);
+        return ScaledValue.ToDecimal(set.Values[index], set.Exponents[index]);
     }
 
-    /// <summary>Throws <see cref="InvalidDataException"/> when the parallel arrays disagree or a code is not catalogued.</summary>
+    /// <summary>The catalogued vital sample <paramref name="index"/> is, or null when its codes and unit match no catalogue row.</summary>
+    public static VitalDefinition? Definition(SampleSet set, int index)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        return VitalsCatalogue.TryFind(set.MdcCodes[index], set.Loinc[index], set.Ucum[index], out VitalDefinition? definition) ? definition : null;
+    }
+
+    /// <summary>The time offset of sample <paramref name="index"/> (0 when the set has no offset column).</summary>
+    public static int OffsetMs(SampleSet set, int index) => set.TimeOffsetsMs.Count != 0 ? set.TimeOffsetsMs[index] : 0;
+
+    /// <summary>The status of sample <paramref name="index"/> (valid when the set has no status column).</summary>
+    public static MeasurementStatus Status(SampleSet set, int index) => set.Statuses.Count != 0 ? set.Statuses[index] : MeasurementStatus.Valid;
+
+    /// <summary>
+    /// Throws <see cref="InvalidDataException"/> when the columns disagree in length, a sample has neither an MDC nor a
+    /// LOINC code, lacks its unit, or has an exponent outside ±<see cref="ScaledValue.MaxExponentMagnitude"/>.
+    /// </summary>
     public static void Validate(SampleSet set)
     {
-        var count = set.Codes.Count;
-        if (set.Values.Count != count)
+        ArgumentNullException.ThrowIfNull(set);
+        var count = set.Values.Count;
+        CheckColumn("MDC codes", set.MdcCodes.Count, count, optional: false);
+        CheckColumn("LOINC codes", set.Loinc.Count, count, optional: false);
+        CheckColumn("UCUM units", set.Ucum.Count, count, optional: false);
+        CheckColumn("exponents", set.Exponents.Count, count, optional: false);
+        CheckColumn("time offsets", set.TimeOffsetsMs.Count, count, optional: true);
+        CheckColumn("statuses", set.Statuses.Count, count, optional: true);
+        for (var i = 0; i < count; i++)
         {
-            throw new InvalidDataException($"Sample set has {count} codes but {set.Values.Count} values.");
-        }
-        CheckColumn("exponents", set.Exponents.Count, count);
-        CheckColumn("time offsets", set.TimeOffsetsMs.Count, count);
-        CheckColumn("statuses", set.Statuses.Count, count);
-        foreach (var code in set.Codes)
-        {
-            if (!VitalsCatalogue.TryGet(code, out _))
+            if (set.MdcCodes[i] == 0 && set.Loinc[i].Length == 0)
             {
-                throw new InvalidDataException($"Sample set has vital code {(int)code}, which is not in the v1 catalogue.");
+                throw new InvalidDataException($"Sample {i} has neither an MDC code nor a LOINC code.");
+            }
+
+            if (set.Ucum[i].Length == 0)
+            {
+                throw new InvalidDataException($"Sample {i} has no UCUM unit (\"1\" for a dimensionless value).");
+            }
+
+            if (set.Exponents[i] is > ScaledValue.MaxExponentMagnitude or < -ScaledValue.MaxExponentMagnitude)
+            {
+                throw new InvalidDataException($"Sample {i} has exponent {set.Exponents[i]}, outside ±{ScaledValue.MaxExponentMagnitude}.");
             }
         }
     }
 
     /// <summary>
-    /// A batch from sets that carry absolute times (Unix ms), in time order. Sets whose patient equals
-    /// <paramref name="patientRef"/> have theirs cleared. The input sets are not modified.
+    /// A batch from sets that carry absolute times (Unix ms), in time order, for the association
+    /// <paramref name="context"/> (and/or <paramref name="patientRef"/>). Sets that name exactly that association have
+    /// theirs cleared (they inherit it). The input sets are not modified.
     /// </summary>
-    public static SampleBatch ToBatch(ReadOnlySpan<SampleSet> sets, Google.Protobuf.ByteString patientRef)
+    public static SampleBatch ToBatch(ReadOnlySpan<SampleSet> sets, uint context, ByteString patientRef)
     {
+        ArgumentNullException.ThrowIfNull(patientRef);
         if (sets.IsEmpty)
         {
             throw new ArgumentException("A batch holds at least one sample set.", nameof(sets));
         }
-        var batch = new SampleBatch { PatientRef = patientRef, BaseTimeMs = sets[0].TimeMs };
+
+        var batch = new SampleBatch { Context = context, PatientRef = patientRef, BaseTimeMs = sets[0].TimeMs };
         var previous = sets[0].TimeMs;
         foreach (var set in sets)
         {
@@ -67,21 +125,29 @@ public static class SampleSets
             {
                 throw new ArgumentException("Sample sets in a batch must be in time order.", nameof(sets));
             }
+
             var copy = set.Clone();
             copy.TimeMs = set.TimeMs - previous;
-            if (copy.PatientRef.Equals(patientRef))
+            if (copy.Context == context && copy.PatientRef.Equals(patientRef))
             {
-                copy.PatientRef = Google.Protobuf.ByteString.Empty;
+                copy.Context = 0;
+                copy.PatientRef = ByteString.Empty;
             }
+
             previous = set.TimeMs;
             batch.Sets.Add(copy);
         }
+
         return batch;
     }
 
-    /// <summary>The batch's sets with absolute times and their patient filled in (new objects; the batch is not modified).</summary>
+    /// <summary>
+    /// The batch's sets with absolute times; a set that names neither a context nor a patient gets the batch's (new
+    /// objects; the batch is not modified).
+    /// </summary>
     public static List<SampleSet> FromBatch(SampleBatch batch)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         var result = new List<SampleSet>(batch.Sets.Count);
         var time = batch.BaseTimeMs;
         foreach (var set in batch.Sets)
@@ -89,20 +155,25 @@ public static class SampleSets
             time = checked(time + set.TimeMs);
             var copy = set.Clone();
             copy.TimeMs = time;
-            if (copy.PatientRef.IsEmpty)
+            if (copy.Context == 0 && copy.PatientRef.IsEmpty)
             {
+                copy.Context = batch.Context;
                 copy.PatientRef = batch.PatientRef;
             }
+
             result.Add(copy);
         }
+
         return result;
     }
 
-    private static void CheckColumn(string name, int actual, int count)
+    private static void CheckColumn(string name, int actual, int count, bool optional)
     {
-        if (actual != 0 && actual != count)
+        if (actual != count && !(optional && actual == 0))
         {
-            throw new InvalidDataException($"Sample set has {count} samples but {actual} {name} (expected none or one per sample).");
+            throw new InvalidDataException(optional
+                ? $"Sample set has {count} values but {actual} {name} (expected none or one per sample)."
+                : $"Sample set has {count} values but {actual} {name} (expected one per sample).");
         }
     }
 }

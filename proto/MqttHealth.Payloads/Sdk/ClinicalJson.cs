@@ -13,18 +13,21 @@ public sealed record ClinicalReading(string? Device, ClinicalPayload Payload);
 /// <summary>
 /// The JSON reading format (docs/sdk.md): what an integrator writes for <c>mqtthealth seal|pub</c> and what
 /// <c>open|sub</c> print. Sample sets: <c>{"device":"mon-42","patient":"HEX","time":"2026-11-21T10:00:00Z",
-/// "vitals":{"heart_rate":72,"body_temperature":36.6},"status":{"heart_rate":"questionable"},"extended":[...]}</c>;
+/// "vitals":{"heart_rate":72,"body_temperature":36.6},"status":{"heart_rate":"questionable"},"extended":[...]}</c>
+/// (or <c>"context":N</c> instead of a patient: the sender's patient context number);
 /// alarms: <c>{"patient":"HEX","time":...,"alarm":{"id":7,"priority":"high","condition":"above_upper_limit",
-/// "state":"active","vital":"heart_rate","value":150,"lower":50,"upper":120}}</c>. Names are the catalogue's codes in
-/// snake case (<c>VITAL_CODE_HEART_RATE</c> → <c>heart_rate</c>). Malformed input throws <see cref="FormatException"/>.
+/// "state":"active","vital":"heart_rate","value":150,"lower":50,"upper":120}}</c>. Vital names are the catalogue's
+/// (<see cref="VitalsCatalogue"/>); a sample the catalogue does not name goes in "extended" with its own codes and
+/// unit. Malformed input throws <see cref="FormatException"/>.
 /// </summary>
 public static class ClinicalJson
 {
-    private static readonly string[] ReadingMembers = ["device", "patient", "time", "vitals", "status", "extended", "alarm"];
+    private static readonly string[] ReadingMembers = ["device", "patient", "context", "time", "vitals", "status", "extended", "alarm"];
     private static readonly string[] ExtendedMembers = ["loinc", "mdc", "ucum", "value", "status", "offsetMs"];
-    private static readonly string[] AlarmMembers = ["id", "priority", "condition", "state", "vital", "value", "lower", "upper"];
+    private static readonly string[] AlarmMembers = ["id", "priority", "condition", "state", "vital", "mdc", "loinc", "ucum", "value", "lower", "upper"];
+    private static readonly string[] VitalNames = [.. VitalsCatalogue.All.Select(v => v.Name)];
 
-    /// <summary>The snake-case name of an enum value without its type prefix (<c>VitalCode.HeartRate</c> → <c>heart_rate</c>).</summary>
+    /// <summary>The snake-case name of an enum value without its type prefix (<c>AlarmCondition.AboveUpperLimit</c> → <c>above_upper_limit</c>).</summary>
     public static string Name<T>(T value)
         where T : struct, Enum
     {
@@ -63,6 +66,9 @@ public static class ClinicalJson
             string? device = members.TryGetValue("device", out JsonElement d) ? Text(d, "device") : null;
             ByteString patient = members.TryGetValue("patient", out JsonElement p) ? Patient(Text(p, "patient")) : ByteString.Empty;
             ulong time = members.TryGetValue("time", out JsonElement t) ? Time(Text(t, "time")) : (ulong)now.ToUnixTimeMilliseconds();
+            uint context = members.TryGetValue("context", out JsonElement c)
+                ? c.ValueKind == JsonValueKind.Number && c.TryGetUInt32(out uint cv) ? cv : throw new FormatException("reading: \"context\" is not a 32-bit unsigned integer")
+                : 0;
             bool isAlarm = members.TryGetValue("alarm", out JsonElement alarm);
             bool isSet = members.ContainsKey("vitals") || members.ContainsKey("extended");
             if (isAlarm == isSet)
@@ -72,15 +78,15 @@ public static class ClinicalJson
 
             if (isAlarm)
             {
-                if (members.ContainsKey("status"))
+                if (members.ContainsKey("status") || members.ContainsKey("context"))
                 {
-                    throw new FormatException("reading: \"status\" belongs to vitals, not to an alarm");
+                    throw new FormatException("reading: \"status\" and \"context\" belong to vitals, not to an alarm (an alarm names its patient)");
                 }
 
                 return new ClinicalReading(device, new ClinicalPayload { Alarm = ParseAlarm(alarm, patient, time) });
             }
 
-            return new ClinicalReading(device, new ClinicalPayload { SampleSet = ParseSet(members, patient, time) });
+            return new ClinicalReading(device, new ClinicalPayload { SampleSet = ParseSet(members, patient, time, context) });
         }
     }
 
@@ -134,20 +140,20 @@ public static class ClinicalJson
     public static string FormatTime(ulong unixMs) =>
         DateTimeOffset.FromUnixTimeMilliseconds(checked((long)unixMs)).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
-    private static SampleSet ParseSet(Dictionary<string, JsonElement> members, ByteString patient, ulong time)
+    private static SampleSet ParseSet(Dictionary<string, JsonElement> members, ByteString patient, ulong time, uint context)
     {
-        var set = new SampleSet { PatientRef = patient, TimeMs = time };
-        var exponents = new List<int>();
+        var set = new SampleSet { PatientRef = patient, TimeMs = time, Context = context };
+        var offsets = new List<int>();
         var statuses = new List<MeasurementStatus>();
         Dictionary<string, JsonElement> statusMembers = members.TryGetValue("status", out JsonElement s)
-            ? Members(s, [.. VitalsCatalogue.All.Select(v => Name(v.Code))], "\"status\"")
+            ? Members(s, VitalNames, "\"status\"")
             : [];
         if (members.TryGetValue("vitals", out JsonElement vitals))
         {
-            Dictionary<string, JsonElement> values = Members(vitals, [.. VitalsCatalogue.All.Select(v => Name(v.Code))], "\"vitals\"");
+            Dictionary<string, JsonElement> values = Members(vitals, VitalNames, "\"vitals\"");
             foreach (VitalDefinition definition in VitalsCatalogue.All)
             {
-                string name = Name(definition.Code);
+                string name = definition.Name;
                 if (!values.TryGetValue(name, out JsonElement value))
                 {
                     if (statusMembers.ContainsKey(name))
@@ -160,25 +166,14 @@ public static class ClinicalJson
 
                 decimal number = Number(value, $"vitals.{name}");
                 int exponent = Math.Min(definition.Exponent, -Scale(number));
-                set.Codes.Add(definition.Code);
-                set.Values.Add(Mantissa(number, exponent, $"vitals.{name}"));
-                exponents.Add(exponent);
+                AddSample(set, definition.MdcCode, definition.Loinc, definition.Ucum, exponent, Mantissa(number, exponent, $"vitals.{name}"));
+                offsets.Add(0);
                 statuses.Add(statusMembers.TryGetValue(name, out JsonElement st) ? Status(st, $"status.{name}") : MeasurementStatus.Valid);
             }
 
-            if (set.Codes.Count == 0 && !members.ContainsKey("extended"))
+            if (set.Values.Count == 0 && !members.ContainsKey("extended"))
             {
                 throw new FormatException("reading: \"vitals\" is empty");
-            }
-
-            if (exponents.Where((e, i) => e != VitalsCatalogue.Get(set.Codes[i]).Exponent).Any())
-            {
-                set.Exponents.AddRange(exponents);
-            }
-
-            if (statuses.Any(x => x != MeasurementStatus.Valid))
-            {
-                set.Statuses.AddRange(statuses);
             }
         }
         else if (statusMembers.Count > 0)
@@ -206,21 +201,34 @@ public static class ClinicalJson
 
                 decimal number = Number(e.TryGetValue("value", out JsonElement v) ? v : throw new FormatException("reading: an \"extended\" sample lacks \"value\""), "extended.value");
                 int exponent = -Scale(number);
-                set.Extended.Add(new ExtendedSample
-                {
-                    Loinc = loinc,
-                    MdcCode = mdc,
-                    Ucum = e.TryGetValue("ucum", out JsonElement u) ? Text(u, "extended.ucum") : throw new FormatException("reading: an \"extended\" sample lacks \"ucum\""),
-                    Value = Mantissa(number, exponent, "extended.value"),
-                    Exponent = exponent,
-                    TimeOffsetMs = e.TryGetValue("offsetMs", out JsonElement o) && o.ValueKind == JsonValueKind.Number && o.TryGetInt32(out int ov) ? ov
-                        : e.ContainsKey("offsetMs") ? throw new FormatException("reading: extended.offsetMs is not a 32-bit integer") : 0,
-                    Status = e.TryGetValue("status", out JsonElement es) ? Status(es, "extended.status") : MeasurementStatus.Valid,
-                });
+                string ucum = e.TryGetValue("ucum", out JsonElement u) ? Text(u, "extended.ucum") : throw new FormatException("reading: an \"extended\" sample lacks \"ucum\"");
+                AddSample(set, mdc, loinc, ucum, exponent, Mantissa(number, exponent, "extended.value"));
+                offsets.Add(e.TryGetValue("offsetMs", out JsonElement o) && o.ValueKind == JsonValueKind.Number && o.TryGetInt32(out int ov) ? ov
+                    : e.ContainsKey("offsetMs") ? throw new FormatException("reading: extended.offsetMs is not a 32-bit integer") : 0);
+                statuses.Add(e.TryGetValue("status", out JsonElement es) ? Status(es, "extended.status") : MeasurementStatus.Valid);
             }
         }
 
+        if (offsets.Any(x => x != 0))
+        {
+            set.TimeOffsetsMs.AddRange(offsets);
+        }
+
+        if (statuses.Any(x => x != MeasurementStatus.Valid))
+        {
+            set.Statuses.AddRange(statuses);
+        }
+
         return set;
+    }
+
+    private static void AddSample(SampleSet set, uint mdc, string loinc, string ucum, int exponent, int value)
+    {
+        set.MdcCodes.Add(mdc);
+        set.Loinc.Add(loinc);
+        set.Ucum.Add(ucum);
+        set.Exponents.Add(exponent);
+        set.Values.Add(value);
     }
 
     private static Alarm ParseAlarm(JsonElement element, ByteString patient, ulong time)
@@ -234,20 +242,40 @@ public static class ClinicalJson
             Priority = EnumValue<AlarmPriority>(a, "priority", required: true),
             Condition = EnumValue<AlarmCondition>(a, "condition", required: true),
             State = EnumValue<AlarmState>(a, "state", required: false),
-            Code = EnumValue<VitalCode>(a, "vital", required: false),
         };
-        int exponent = alarm.Code == VitalCode.Unspecified ? 0 : VitalsCatalogue.Get(alarm.Code).Exponent;
-        foreach ((string name, Action<int> set) in new (string, Action<int>)[] { ("value", x => alarm.Value = x), ("lower", x => alarm.LowerLimit = x), ("upper", x => alarm.UpperLimit = x) })
+        int exponent = 0;
+        if (a.TryGetValue("vital", out JsonElement vital))
         {
-            if (a.TryGetValue(name, out JsonElement value))
+            if (a.ContainsKey("mdc") || a.ContainsKey("loinc") || a.ContainsKey("ucum"))
             {
-                if (alarm.Code == VitalCode.Unspecified)
-                {
-                    throw new FormatException($"reading: alarm.{name} needs alarm.vital (its unit and scale)");
-                }
-
-                set(Mantissa(Number(value, $"alarm.{name}"), exponent, $"alarm.{name}"));
+                throw new FormatException("reading: give alarm.vital (a catalogued vital) or alarm.mdc/loinc/ucum, not both");
             }
+
+            string name = Text(vital, "alarm.vital");
+            VitalDefinition definition = VitalsCatalogue.TryFindByName(name, out VitalDefinition? d) ? d
+                : throw new FormatException($"reading: alarm.vital '{name}' is not one of {string.Join(", ", VitalNames)}");
+            (alarm.MdcCode, alarm.Loinc, alarm.Ucum, exponent) = (definition.MdcCode, definition.Loinc, definition.Ucum, definition.Exponent);
+        }
+        else if (a.ContainsKey("mdc") || a.ContainsKey("loinc"))
+        {
+            alarm.Loinc = a.TryGetValue("loinc", out JsonElement l) ? Text(l, "alarm.loinc") : string.Empty;
+            alarm.MdcCode = !a.TryGetValue("mdc", out JsonElement m) ? 0u
+                : m.ValueKind == JsonValueKind.Number && m.TryGetUInt32(out uint mv) ? mv : throw new FormatException("reading: alarm.mdc is not a 32-bit unsigned integer");
+            alarm.Ucum = a.TryGetValue("ucum", out JsonElement u) ? Text(u, "alarm.ucum") : throw new FormatException("reading: alarm.mdc/loinc needs alarm.ucum");
+        }
+
+        var limits = new (string Name, Action<int> Set)[] { ("value", x => alarm.Value = x), ("lower", x => alarm.LowerLimit = x), ("upper", x => alarm.UpperLimit = x) };
+        var given = limits.Where(l => a.ContainsKey(l.Name)).Select(l => (l.Name, l.Set, Number: Number(a[l.Name], $"alarm.{l.Name}"))).ToList();
+        if (given.Count > 0 && alarm.Ucum.Length == 0)
+        {
+            throw new FormatException($"reading: alarm.{given[0].Name} needs alarm.vital (its unit and scale)");
+        }
+
+        exponent = given.Aggregate(exponent, (e, g) => Math.Min(e, -Scale(g.Number)));
+        alarm.Exponent = exponent;
+        foreach ((string name, Action<int> set, decimal number) in given)
+        {
+            set(Mantissa(number, exponent, $"alarm.{name}"));
         }
 
         return alarm;
@@ -284,55 +312,76 @@ public static class ClinicalJson
             throw new FormatException(ex.Message, ex);
         }
 
+        // A catalogued vital measured on time goes in "vitals" (by name); anything else keeps its codes in "extended".
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        var vitals = new List<(int Index, string Name)>();
+        var extended = new List<int>();
+        for (int i = 0; i < set.Values.Count; i++)
+        {
+            if (SampleSets.Definition(set, i) is { } d && SampleSets.OffsetMs(set, i) == 0 && named.Add(d.Name))
+            {
+                vitals.Add((i, d.Name));
+            }
+            else
+            {
+                extended.Add(i);
+            }
+        }
+
         writer.WriteStartObject();
         WriteHead(writer, device, set.PatientRef, set.TimeMs);
-        if (set.Codes.Count > 0)
+        if (set.Context != 0)
+        {
+            writer.WriteNumber("context", set.Context);
+        }
+
+        if (vitals.Count > 0)
         {
             writer.WriteStartObject("vitals");
-            for (int i = 0; i < set.Codes.Count; i++)
+            foreach ((int i, string name) in vitals)
             {
-                writer.WriteNumber(Name(set.Codes[i]), SampleSets.GetDecimal(set, i));
+                writer.WriteNumber(name, SampleSets.GetDecimal(set, i));
             }
 
             writer.WriteEndObject();
-            if (set.Statuses.Any(x => x != MeasurementStatus.Valid))
+            if (vitals.Any(v => SampleSets.Status(set, v.Index) != MeasurementStatus.Valid))
             {
                 writer.WriteStartObject("status");
-                for (int i = 0; i < set.Codes.Count; i++)
+                foreach ((int i, string name) in vitals)
                 {
-                    writer.WriteString(Name(set.Codes[i]), Name(set.Statuses[i]));
+                    writer.WriteString(name, Name(SampleSets.Status(set, i)));
                 }
 
                 writer.WriteEndObject();
             }
         }
 
-        if (set.Extended.Count > 0)
+        if (extended.Count > 0)
         {
             writer.WriteStartArray("extended");
-            foreach (ExtendedSample e in set.Extended)
+            foreach (int i in extended)
             {
                 writer.WriteStartObject();
-                if (e.Loinc.Length > 0)
+                if (set.Loinc[i].Length > 0)
                 {
-                    writer.WriteString("loinc", e.Loinc);
+                    writer.WriteString("loinc", set.Loinc[i]);
                 }
 
-                if (e.MdcCode != 0)
+                if (set.MdcCodes[i] != 0)
                 {
-                    writer.WriteNumber("mdc", e.MdcCode);
+                    writer.WriteNumber("mdc", set.MdcCodes[i]);
                 }
 
-                writer.WriteString("ucum", e.Ucum);
-                writer.WriteNumber("value", ScaledValue.ToDecimal(e.Value, e.Exponent));
-                if (e.TimeOffsetMs != 0)
+                writer.WriteString("ucum", set.Ucum[i]);
+                writer.WriteNumber("value", SampleSets.GetDecimal(set, i));
+                if (SampleSets.OffsetMs(set, i) != 0)
                 {
-                    writer.WriteNumber("offsetMs", e.TimeOffsetMs);
+                    writer.WriteNumber("offsetMs", SampleSets.OffsetMs(set, i));
                 }
 
-                if (e.Status != MeasurementStatus.Valid)
+                if (SampleSets.Status(set, i) != MeasurementStatus.Valid)
                 {
-                    writer.WriteString("status", Name(e.Status));
+                    writer.WriteString("status", Name(SampleSets.Status(set, i)));
                 }
 
                 writer.WriteEndObject();
@@ -353,23 +402,40 @@ public static class ClinicalJson
         writer.WriteString("priority", Name(alarm.Priority));
         writer.WriteString("condition", Name(alarm.Condition));
         writer.WriteString("state", Name(alarm.State));
-        if (alarm.Code != VitalCode.Unspecified)
+        if (alarm.MdcCode != 0 || alarm.Loinc.Length > 0)
         {
-            writer.WriteString("vital", Name(alarm.Code));
-            int exponent = alarm.HasExponent ? alarm.Exponent : VitalsCatalogue.TryGet(alarm.Code, out VitalDefinition? def) ? def.Exponent : 0;
+            if (VitalsCatalogue.TryFind(alarm.MdcCode, alarm.Loinc, alarm.Ucum, out VitalDefinition? d))
+            {
+                writer.WriteString("vital", d.Name);
+            }
+            else
+            {
+                if (alarm.MdcCode != 0)
+                {
+                    writer.WriteNumber("mdc", alarm.MdcCode);
+                }
+
+                if (alarm.Loinc.Length > 0)
+                {
+                    writer.WriteString("loinc", alarm.Loinc);
+                }
+
+                writer.WriteString("ucum", alarm.Ucum);
+            }
+
             if (alarm.HasValue)
             {
-                writer.WriteNumber("value", ScaledValue.ToDecimal(alarm.Value, exponent));
+                writer.WriteNumber("value", ScaledValue.ToDecimal(alarm.Value, alarm.Exponent));
             }
 
             if (alarm.HasLowerLimit)
             {
-                writer.WriteNumber("lower", ScaledValue.ToDecimal(alarm.LowerLimit, exponent));
+                writer.WriteNumber("lower", ScaledValue.ToDecimal(alarm.LowerLimit, alarm.Exponent));
             }
 
             if (alarm.HasUpperLimit)
             {
-                writer.WriteNumber("upper", ScaledValue.ToDecimal(alarm.UpperLimit, exponent));
+                writer.WriteNumber("upper", ScaledValue.ToDecimal(alarm.UpperLimit, alarm.Exponent));
             }
         }
 

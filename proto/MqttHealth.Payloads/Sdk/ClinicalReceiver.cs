@@ -32,7 +32,7 @@ public sealed class ClinicalReceiver : IDisposable
     private readonly List<ZstdDictionaryCodec> _codecs = [];
     private readonly Dictionary<(string Sender, uint Epoch), ECDsa> _signatureKeys = [];
 
-    public ClinicalReceiver(KeyIdentity identity, FacilityTrust trust, TimeProvider? time = null)
+    public ClinicalReceiver(KeyIdentity identity, FacilityTrust trust, TimeProvider? time = null, PatientContextOptions? contexts = null)
     {
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(trust);
@@ -51,7 +51,15 @@ public sealed class ClinicalReceiver : IDisposable
         }
 
         _opener = new EnvelopeOpener(_store, _codecs);
+        Contexts = new PatientContextResolver(contexts, _time);
     }
+
+    /// <summary>
+    /// Resolves the patient of opened sample sets (docs/payload-schema.md, "The context rule"): give it every opened
+    /// message (<see cref="PatientContextResolver.Accept"/>); it keeps each sender's patient contexts and holds sets
+    /// whose context has not arrived yet.
+    /// </summary>
+    public PatientContextResolver Contexts { get; }
 
     /// <summary>The receiver's own key id (what an announcement's entry for it is filed under).</summary>
     public string KeyId => _identity.KeyId;
@@ -170,9 +178,9 @@ public sealed class ClinicalReceiver : IDisposable
             throw new ClinicalException(ClinicalError.MalformedPayload, $"envelope on {topic}: a {payload.KindCase} payload does not belong on the '{parsed.Stream}' stream");
         }
 
-        if (payload.KindCase == ClinicalPayload.KindOneofCase.Alarm && !header.Signed)
+        if (payload.KindCase is ClinicalPayload.KindOneofCase.Alarm or ClinicalPayload.KindOneofCase.PatientContext && !header.Signed)
         {
-            throw new ClinicalException(ClinicalError.SignatureMissing, $"envelope on {topic}: an alarm without the sender's signature");
+            throw new ClinicalException(ClinicalError.SignatureMissing, $"envelope on {topic}: {(payload.KindCase == ClinicalPayload.KindOneofCase.Alarm ? "an alarm" : "a patient context")} without the sender's signature");
         }
 
         return new ReceivedMessage(parsed, parsed.Device, header.Epoch, header.Sequence, header.Signed, payload);
@@ -199,6 +207,7 @@ public sealed class ClinicalReceiver : IDisposable
         ClinicalStreams.Alarms => kind is ClinicalPayload.KindOneofCase.Alarm,
         ClinicalStreams.Status => kind is ClinicalPayload.KindOneofCase.Status,
         ClinicalStreams.Waveform => kind is ClinicalPayload.KindOneofCase.Waveform,
-        _ => kind is not ClinicalPayload.KindOneofCase.None,
+        ClinicalStreams.Context => kind is ClinicalPayload.KindOneofCase.PatientContext,
+        _ => kind is not (ClinicalPayload.KindOneofCase.None or ClinicalPayload.KindOneofCase.PatientContext),
     };
 }

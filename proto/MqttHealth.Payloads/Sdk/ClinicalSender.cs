@@ -45,7 +45,12 @@ public sealed class ClinicalSenderOptions
 /// <see cref="AnnouncementTopic"/> before the envelope, then call <see cref="ClinicalSender.AnnouncementPublished"/>.
 /// </param>
 /// <param name="AnnouncementTopic">The sender's <c>.../keys</c> topic.</param>
-public sealed record SealedMessage(string Topic, byte[] Envelope, bool Signed, uint Epoch, uint Sequence, byte[]? Announcement, string AnnouncementTopic);
+/// <param name="Retain">Publish it retained (a <see cref="PatientContext"/>).</param>
+/// <param name="Context">
+/// The current <see cref="PatientContext"/> sealed anew under a new epoch (so receivers that join later can read it):
+/// publish it <b>retained</b> after the announcement and before the envelope.
+/// </param>
+public sealed record SealedMessage(string Topic, byte[] Envelope, bool Signed, uint Epoch, uint Sequence, byte[]? Announcement, string AnnouncementTopic, bool Retain = false, SealedMessage? Context = null);
 
 /// <summary>
 /// The sending side of the SDK: turns a <see cref="ClinicalPayload"/> into a sealed envelope for
@@ -57,10 +62,13 @@ public sealed record SealedMessage(string Topic, byte[] Envelope, bool Signed, u
 public sealed class ClinicalSender : IDisposable
 {
     private const string StateType = "mqtthealth/v1/sender-state";
+    private const string ContextType = "mqtthealth/v1/sender-context";
+    private const string CounterType = "mqtthealth/v1/context-counter";
     private readonly KeyIdentity _identity;
     private readonly SenderEpochManager _manager;
     private readonly ClinicalSenderOptions _options;
     private readonly string _statePath;
+    private readonly string _counterPath;
     private readonly ZstdDictionaryRegistry? _registry;
     private readonly ZstdDictionaryCodec? _codec;
     private readonly byte[] _stateKey;
@@ -68,6 +76,9 @@ public sealed class ClinicalSender : IDisposable
     private EnvelopeSealer? _sealer;
     private Epoch? _epoch;
     private bool _resumed;
+    private uint _lastContext;
+    private ContextState? _context;
+    private uint? _contextSealedEpoch;
 
     /// <summary>
     /// A sender for <paramref name="identity"/> (a device or gateway with a unit). Its files live in
@@ -89,7 +100,9 @@ public sealed class ClinicalSender : IDisposable
         Directory.CreateDirectory(stateDirectory);
         _manager = new SenderEpochManager(identity, trust, _options.Policy, Path.Combine(stateDirectory, identity.Name + ".epoch.json"), _options.Time);
         _statePath = Path.Combine(stateDirectory, identity.Name + ".sender.json");
+        _counterPath = Path.Combine(stateDirectory, identity.Name + ".context.json");
         _stateKey = DeriveStateKey(identity);
+        _lastContext = ReadCounter();
         if (_options.Compress)
         {
             _registry = ZstdDictionaryRegistry.FromEmbeddedResources();
@@ -104,6 +117,35 @@ public sealed class ClinicalSender : IDisposable
 
     /// <summary>The sender id (the identity's CN), the device level of its topics.</summary>
     public string SenderId => _identity.Name;
+
+    /// <summary>
+    /// The number of the <see cref="PatientContext"/> in force (the last one this sender issued, across restarts), 0
+    /// before the first association. <see cref="Seal"/> stamps it on sample sets and batches that name no patient.
+    /// </summary>
+    public uint CurrentContext => _lastContext;
+
+    /// <summary>The patient of <see cref="CurrentContext"/> (empty: none), or null when not known (no context yet, or the state was not persisted).</summary>
+    public ByteString? CurrentPatient => _context is { } c && c.Number == _lastContext ? c.PatientRef : null;
+
+    /// <summary>
+    /// Associates the device with <paramref name="patientRef"/> from <paramref name="since"/> (default now); an empty
+    /// reference associates it with no patient. Takes the next context number, which is written to
+    /// <c>{name}.context.json</c> before it is used, so a number is never issued twice, across restarts too; returns the
+    /// sealed <see cref="PatientContext"/> (signed) to publish <b>retained</b> on the <c>context</c> stream before the
+    /// sample sets that refer to it. Later seals stamp the new number on sample sets.
+    /// </summary>
+    public SealedMessage AssociatePatient(ByteString patientRef, DateTimeOffset? since = null)
+    {
+        ArgumentNullException.ThrowIfNull(patientRef);
+        ulong sinceMs = (ulong)(since ?? _options.Time.GetUtcNow()).ToUnixTimeMilliseconds();
+        uint number = _lastContext == uint.MaxValue ? throw new InvalidOperationException("the context numbers of this sender are exhausted") : _lastContext + 1;
+        WriteCounter(number); // before the number leaves: a crash after this never reuses it
+        _lastContext = number;
+        _context = new ContextState(number, patientRef, sinceMs);
+        EnsureEpoch();
+        _contextSealedEpoch = _state!.Epoch;
+        return SealOne(ContextPayload(_context), ClinicalStreams.Context) with { Retain = true };
+    }
 
     /// <summary>The epoch manager (recipients, revocation, rotation policy).</summary>
     public SenderEpochManager Epochs => _manager;
@@ -150,17 +192,38 @@ public sealed class ClinicalSender : IDisposable
         return reason;
     }
 
-    /// <summary>Seals <paramref name="payload"/> on <paramref name="stream"/> (default: by its kind; see <see cref="ClinicalStreams.For"/>). Alarms and commands are signed.</summary>
+    /// <summary>
+    /// Seals <paramref name="payload"/> on <paramref name="stream"/> (default: by its kind; see <see cref="ClinicalStreams.For"/>).
+    /// Alarms, commands and patient contexts are signed. A sample set or batch that names neither a context nor a
+    /// patient gets <see cref="CurrentContext"/> (on a copy; <paramref name="payload"/> is not modified). When this seal
+    /// starts a new epoch and the current context's patient is known, <see cref="SealedMessage.Context"/> carries it
+    /// sealed under the new epoch.
+    /// </summary>
     public SealedMessage Seal(ClinicalPayload payload, string? stream = null)
     {
         ArgumentNullException.ThrowIfNull(payload);
         stream ??= ClinicalStreams.For(payload);
+        payload = Stamp(payload);
+        EnsureEpoch();
+        SealedMessage? context = null;
+        if (PendingAnnouncement is not null && _context is { } current && current.Number == _lastContext && _contextSealedEpoch != _state!.Epoch
+            && payload.KindCase != ClinicalPayload.KindOneofCase.PatientContext)
+        {
+            context = SealOne(ContextPayload(current), ClinicalStreams.Context) with { Retain = true };
+            _contextSealedEpoch = _state.Epoch;
+        }
+
+        return SealOne(payload, stream) with { Context = context };
+    }
+
+    private SealedMessage SealOne(ClinicalPayload payload, string stream)
+    {
         if (!ClinicalStreams.IsEnvelopeStream(stream))
         {
             throw new ArgumentException($"'{stream}' is not an envelope stream", nameof(stream));
         }
 
-        bool sign = ClinicalStreams.RequiresSignature(stream) || payload.KindCase == ClinicalPayload.KindOneofCase.Alarm;
+        bool sign = ClinicalStreams.RequiresSignature(stream) || payload.KindCase is ClinicalPayload.KindOneofCase.Alarm or ClinicalPayload.KindOneofCase.PatientContext;
         string topic = Topic(stream).ToString();
         byte[] plaintext = payload.ToByteArray();
         try
@@ -251,24 +314,21 @@ public sealed class ClinicalSender : IDisposable
                 throw new KeyException(KeyErrorKind.Malformed, $"{_statePath}: not the sender state of '{SenderId}'");
             }
 
+            if (root.TryGetProperty("context", out JsonElement context))
+            {
+                _context = OpenContext(context);
+                _lastContext = Math.Max(_lastContext, _context.Number);
+            }
+
             uint epoch = root.GetProperty("epoch").GetUInt32();
             if (epoch != _manager.LastEpoch)
             {
                 return; // another tool started a later epoch with this counter: start a new one
             }
 
-            byte[] nonce = root.GetProperty("nonce").GetBytesFromBase64();
-            byte[] sealedState = root.GetProperty("state").GetBytesFromBase64();
-            if (nonce.Length != 12 || sealedState.Length < 16)
-            {
-                throw new KeyException(KeyErrorKind.Malformed, $"{_statePath}: the sealed state is truncated");
-            }
-
-            byte[] plain = new byte[sealedState.Length - 16];
+            byte[] plain = OpenAtRest(root.GetProperty("nonce").GetBytesFromBase64(), root.GetProperty("state").GetBytesFromBase64(), StateAssociatedData(epoch), "sender state");
             try
             {
-                using var aead = new AesGcm(_stateKey, 16);
-                aead.Decrypt(nonce, sealedState.AsSpan(0, plain.Length), sealedState.AsSpan(plain.Length), plain, StateAssociatedData(epoch));
                 SenderKeyState state = SenderKeyState.Deserialize(plain);
                 if (state.SenderId != SenderId || state.Epoch != epoch)
                 {
@@ -276,10 +336,6 @@ public sealed class ClinicalSender : IDisposable
                 }
 
                 _state = state;
-            }
-            catch (AuthenticationTagMismatchException ex)
-            {
-                throw new KeyException(KeyErrorKind.Malformed, $"{_statePath}: the sender state does not decrypt with this identity's key (altered, or another identity's)", ex);
             }
             finally
             {
@@ -312,13 +368,7 @@ public sealed class ClinicalSender : IDisposable
         }
 
         byte[] plain = _state.Serialize();
-        byte[] nonce = RandomNumberGenerator.GetBytes(12);
-        byte[] sealedState = new byte[plain.Length + 16];
-        using (var aead = new AesGcm(_stateKey, 16))
-        {
-            aead.Encrypt(nonce, plain, sealedState.AsSpan(0, plain.Length), sealedState.AsSpan(plain.Length), StateAssociatedData(_state.Epoch));
-        }
-
+        (byte[] nonce, byte[] sealedState) = SealAtRest(plain, StateAssociatedData(_state.Epoch));
         CryptographicOperations.ZeroMemory(plain);
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -341,10 +391,21 @@ public sealed class ClinicalSender : IDisposable
             writer.WriteBase64String("announcement", _epoch.Announcement);
             writer.WriteBase64String("nonce", nonce);
             writer.WriteBase64String("state", sealedState);
+            if (_context is { } context)
+            {
+                WriteContext(writer, context);
+            }
+
             writer.WriteEndObject();
         }
 
-        string temporary = _statePath + ".tmp";
+        WriteAtomically(_statePath, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
+
+    /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/>: a flushed temporary file (owner-only), renamed over it.</summary>
+    private static void WriteAtomically(string path, ReadOnlySpan<byte> content)
+    {
+        string temporary = path + ".tmp";
         var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
@@ -353,21 +414,142 @@ public sealed class ClinicalSender : IDisposable
 
         using (var stream = new FileStream(temporary, fileOptions))
         {
-            stream.Write(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            stream.Write(content);
             stream.Flush(flushToDisk: true);
         }
 
-        File.Move(temporary, _statePath, overwrite: true);
+        File.Move(temporary, path, overwrite: true);
     }
 
-    private byte[] StateAssociatedData(uint epoch)
+    private static ClinicalPayload ContextPayload(ContextState context) =>
+        new() { PatientContext = new PatientContext { Number = context.Number, PatientRef = context.PatientRef, SinceMs = context.SinceMs } };
+
+    /// <summary>The payload with <see cref="CurrentContext"/> on a sample set or batch that names neither a context nor a patient (a copy), else itself.</summary>
+    private ClinicalPayload Stamp(ClinicalPayload payload)
+    {
+        if (_lastContext == 0)
+        {
+            return payload;
+        }
+
+        switch (payload.KindCase)
+        {
+            case ClinicalPayload.KindOneofCase.SampleSet when payload.SampleSet.Context == 0 && payload.SampleSet.PatientRef.IsEmpty:
+                ClinicalPayload set = payload.Clone();
+                set.SampleSet.Context = _lastContext;
+                return set;
+            case ClinicalPayload.KindOneofCase.SampleBatch when payload.SampleBatch.Context == 0 && payload.SampleBatch.PatientRef.IsEmpty:
+                ClinicalPayload batch = payload.Clone();
+                batch.SampleBatch.Context = _lastContext;
+                return batch;
+            default:
+                return payload;
+        }
+    }
+
+    /// <summary>The last context number issued, from <c>{name}.context.json</c> (0 when there is none); an unreadable file is refused, never taken as 0.</summary>
+    private uint ReadCounter()
+    {
+        if (!File.Exists(_counterPath))
+        {
+            return 0;
+        }
+
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(_counterPath));
+            JsonElement root = document.RootElement;
+            if (root.GetProperty("type").GetString() != CounterType || root.GetProperty("sender").GetString() != SenderId)
+            {
+                throw new KeyException(KeyErrorKind.Malformed, $"{_counterPath}: not the context counter of '{SenderId}'");
+            }
+
+            return root.GetProperty("last").GetUInt32();
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new KeyException(KeyErrorKind.Malformed, $"{_counterPath}: the context counter is unreadable ({ex.Message}); a context number must never be reused, so fix it by hand (\"last\": the highest number this device ever sent)", ex);
+        }
+    }
+
+    private void WriteCounter(uint last)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", CounterType);
+            writer.WriteString("sender", SenderId);
+            writer.WriteNumber("last", last);
+            writer.WriteEndObject();
+        }
+
+        WriteAtomically(_counterPath, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
+
+    /// <summary>The current context in the state file: number and time in clear, the patient reference encrypted under the state key.</summary>
+    private void WriteContext(Utf8JsonWriter writer, ContextState context)
+    {
+        (byte[] nonce, byte[] sealedPatient) = SealAtRest(context.PatientRef.Span, ContextAssociatedData(context.Number));
+        writer.WriteStartObject("context");
+        writer.WriteNumber("number", context.Number);
+        writer.WriteNumber("sinceMs", context.SinceMs);
+        writer.WriteBase64String("nonce", nonce);
+        writer.WriteBase64String("patient", sealedPatient);
+        writer.WriteEndObject();
+    }
+
+    private ContextState OpenContext(JsonElement element)
+    {
+        uint number = element.GetProperty("number").GetUInt32();
+        byte[] patient = OpenAtRest(element.GetProperty("nonce").GetBytesFromBase64(), element.GetProperty("patient").GetBytesFromBase64(), ContextAssociatedData(number), "patient context");
+        return new ContextState(number, ByteString.CopyFrom(patient), element.GetProperty("sinceMs").GetUInt64());
+    }
+
+    /// <summary>AES-256-GCM under the state key with a random nonce: (nonce, ciphertext || tag).</summary>
+    private (byte[] Nonce, byte[] Sealed) SealAtRest(ReadOnlySpan<byte> plain, byte[] associatedData)
+    {
+        byte[] nonce = RandomNumberGenerator.GetBytes(12);
+        byte[] sealedBytes = new byte[plain.Length + 16];
+        using var aead = new AesGcm(_stateKey, 16);
+        aead.Encrypt(nonce, plain, sealedBytes.AsSpan(0, plain.Length), sealedBytes.AsSpan(plain.Length), associatedData);
+        return (nonce, sealedBytes);
+    }
+
+    /// <summary>The plaintext of <see cref="SealAtRest"/> (the caller erases it); a truncated or altered field is <see cref="KeyErrorKind.Malformed"/>.</summary>
+    private byte[] OpenAtRest(byte[] nonce, byte[] sealedBytes, byte[] associatedData, string what)
+    {
+        if (nonce.Length != 12 || sealedBytes.Length < 16)
+        {
+            throw new KeyException(KeyErrorKind.Malformed, $"{_statePath}: the sealed {what} is truncated");
+        }
+
+        byte[] plain = new byte[sealedBytes.Length - 16];
+        try
+        {
+            using var aead = new AesGcm(_stateKey, 16);
+            aead.Decrypt(nonce, sealedBytes.AsSpan(0, plain.Length), sealedBytes.AsSpan(plain.Length), plain, associatedData);
+            return plain;
+        }
+        catch (AuthenticationTagMismatchException ex)
+        {
+            throw new KeyException(KeyErrorKind.Malformed, $"{_statePath}: the {what} does not decrypt with this identity's key (altered, or another identity's)", ex);
+        }
+    }
+
+    private byte[] StateAssociatedData(uint epoch) => AssociatedData(StateType, epoch);
+
+    private byte[] ContextAssociatedData(uint number) => AssociatedData(ContextType, number);
+
+    /// <summary>label, u16be(len(sender)), sender, u32be(number): binds an encrypted field to its kind, this sender and its epoch or context number.</summary>
+    private byte[] AssociatedData(string label, uint number)
     {
         byte[] sender = Encoding.UTF8.GetBytes(SenderId);
-        byte[] ad = new byte[StateType.Length + 2 + sender.Length + 4];
-        Encoding.ASCII.GetBytes(StateType, ad);
-        BinaryPrimitives.WriteUInt16BigEndian(ad.AsSpan(StateType.Length), (ushort)sender.Length);
-        sender.CopyTo(ad, StateType.Length + 2);
-        BinaryPrimitives.WriteUInt32BigEndian(ad.AsSpan(ad.Length - 4), epoch);
+        byte[] ad = new byte[label.Length + 2 + sender.Length + 4];
+        Encoding.ASCII.GetBytes(label, ad);
+        BinaryPrimitives.WriteUInt16BigEndian(ad.AsSpan(label.Length), (ushort)sender.Length);
+        sender.CopyTo(ad, label.Length + 2);
+        BinaryPrimitives.WriteUInt32BigEndian(ad.AsSpan(ad.Length - 4), number);
         return ad;
     }
 
@@ -388,6 +570,8 @@ public sealed class ClinicalSender : IDisposable
             CryptographicOperations.ZeroMemory(shared);
         }
     }
+
+    private sealed record ContextState(uint Number, ByteString PatientRef, ulong SinceMs);
 
     private sealed record Epoch(uint Number, DateTimeOffset Expires, ulong MaxMessages, ulong Messages, HashSet<string> Recipients, byte[] Announcement, bool Announced);
 }

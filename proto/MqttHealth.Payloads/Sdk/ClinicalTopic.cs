@@ -13,11 +13,17 @@ public static class ClinicalStreams
     public const string Commands = "cmd";
     public const string Waveform = "waveform";
 
+    /// <summary>The retained <see cref="PatientContext"/> of the device: which patient its sample sets belong to (signed).</summary>
+    public const string Context = "context";
+
     /// <summary>The retained epoch announcement (not an envelope).</summary>
     public const string Keys = "keys";
 
-    /// <summary>Streams whose envelopes must carry the sender's signature (a group key alone lets any recipient forge).</summary>
-    public static bool RequiresSignature(string stream) => stream is Alarms or Commands;
+    /// <summary>
+    /// Streams whose envelopes must carry the sender's signature (a group key alone lets any recipient forge): alarms,
+    /// commands, and patient contexts (a forged context would attribute a device's readings to another patient).
+    /// </summary>
+    public static bool RequiresSignature(string stream) => stream is Alarms or Commands or Context;
 
     /// <summary>The stream a payload goes to by default: sample sets and batches to vitals, alarms to alarms, and so on.</summary>
     public static string For(ClinicalPayload payload)
@@ -29,13 +35,14 @@ public static class ClinicalStreams
             ClinicalPayload.KindOneofCase.Alarm => Alarms,
             ClinicalPayload.KindOneofCase.Status => Status,
             ClinicalPayload.KindOneofCase.Waveform => Waveform,
+            ClinicalPayload.KindOneofCase.PatientContext => Context,
             ClinicalPayload.KindOneofCase.Receipt => throw new ArgumentException("a receipt is sent by a consumer, not on a device's stream; give the stream explicitly", nameof(payload)),
             _ => throw new ArgumentException("the payload has no kind set", nameof(payload)),
         };
     }
 
     /// <summary>Whether <paramref name="stream"/> is one of the envelope streams above (not <see cref="Keys"/>).</summary>
-    public static bool IsEnvelopeStream(string stream) => stream is Vitals or Alarms or Status or Commands or Waveform;
+    public static bool IsEnvelopeStream(string stream) => stream is Vitals or Alarms or Status or Commands or Waveform or Context;
 }
 
 /// <summary>A parsed topic name <c>mh/v1/{facility}/{unit}/{device}/{stream}</c>; the device level is the sender id.</summary>
@@ -52,7 +59,7 @@ public sealed record ClinicalTopic(string Facility, string Unit, string Device, 
         PrincipalNames.Validate(device, "device", nameof(device));
         if (!ClinicalStreams.IsEnvelopeStream(stream) && stream != ClinicalStreams.Keys)
         {
-            throw new ArgumentException($"unknown stream '{stream}': expected vitals, alarms, status, cmd, waveform or keys", nameof(stream));
+            throw new ArgumentException($"unknown stream '{stream}': expected vitals, alarms, status, cmd, waveform, context or keys", nameof(stream));
         }
 
         return new ClinicalTopic(facility, unit, device, stream);

@@ -73,12 +73,15 @@ public static class FhirVitalSigns
 
         if (set.PatientRef.IsEmpty)
         {
-            throw new FormatException("the sample set has no patient_ref: a vital-signs Observation requires a subject");
+            throw new FormatException(set.Context != 0
+                ? $"the sample set refers to patient context {set.Context}, which is not resolved (PatientContextResolver): a vital-signs Observation requires a subject"
+                : "the sample set belongs to no patient (the device had none associated): a vital-signs Observation requires a subject, so it cannot become an Observation");
         }
 
         var results = new List<byte[]>();
-        var used = new bool[set.Codes.Count];
-        for (int i = 0; i < set.Codes.Count; i++)
+        int count = set.Values.Count;
+        var used = new bool[count];
+        for (int i = 0; i < count; i++)
         {
             if (used[i])
             {
@@ -86,13 +89,14 @@ public static class FhirVitalSigns
             }
 
             used[i] = true;
+            VitalDefinition? definition = SampleSets.Definition(set, i);
             int partner = -1;
-            if (set.Codes[i] is VitalCode.NibpSystolic or VitalCode.NibpDiastolic)
+            if (definition == VitalsCatalogue.NibpSystolic || definition == VitalsCatalogue.NibpDiastolic)
             {
-                VitalCode other = set.Codes[i] == VitalCode.NibpSystolic ? VitalCode.NibpDiastolic : VitalCode.NibpSystolic;
-                for (int j = i + 1; j < set.Codes.Count; j++)
+                VitalDefinition other = definition == VitalsCatalogue.NibpSystolic ? VitalsCatalogue.NibpDiastolic : VitalsCatalogue.NibpSystolic;
+                for (int j = i + 1; j < count; j++)
                 {
-                    if (!used[j] && set.Codes[j] == other && Offset(set, j) == Offset(set, i))
+                    if (!used[j] && SampleSets.Definition(set, j) == other && SampleSets.OffsetMs(set, j) == SampleSets.OffsetMs(set, i))
                     {
                         partner = j;
                         used[j] = true;
@@ -106,35 +110,16 @@ public static class FhirVitalSigns
             {
                 if (partner >= 0)
                 {
-                    int sys = set.Codes[i] == VitalCode.NibpSystolic ? i : partner;
+                    int sys = definition == VitalsCatalogue.NibpSystolic ? i : partner;
                     int dia = sys == i ? partner : i;
                     WriteBloodPressure(w, set, sys, dia, options, id);
                 }
                 else
                 {
-                    VitalDefinition d = VitalsCatalogue.Get(set.Codes[i]);
-                    WriteObservation(w, options, id, ProfileOf(d.Code), StatusAt(set, i), set.PatientRef.Span, set.TimeMs, Offset(set, i),
-                        Codings(d), (d.Ucum, SampleSets.GetDecimal(set, i)));
+                    WriteObservation(w, options, id, ProfileOf(definition), SampleSets.Status(set, i), set.PatientRef.Span, set.TimeMs, SampleSets.OffsetMs(set, i),
+                        Codings(set, i), (set.Ucum[i], SampleSets.GetDecimal(set, i)));
                 }
             }));
-        }
-
-        foreach (ExtendedSample e in set.Extended)
-        {
-            var codings = new List<(string System, string Code, string? Display)>();
-            if (e.Loinc.Length > 0)
-            {
-                codings.Add((LoincSystem, e.Loinc, null));
-            }
-
-            if (e.MdcCode != 0)
-            {
-                codings.Add((MdcSystem, e.MdcCode.ToString(CultureInfo.InvariantCulture), null));
-            }
-
-            string id = $"{options.IdentifierPrefix}/{results.Count}";
-            results.Add(Write(w => WriteObservation(w, options, id, "vitalsigns", e.Status, set.PatientRef.Span, set.TimeMs, e.TimeOffsetMs,
-                codings, (e.Ucum, ScaledValue.ToDecimal(e.Value, e.Exponent)))));
         }
 
         return results;
@@ -142,23 +127,22 @@ public static class FhirVitalSigns
 
     private static void WriteBloodPressure(Utf8JsonWriter w, SampleSet set, int sys, int dia, FhirOptions options, string id)
     {
-        MeasurementStatus sysStatus = StatusAt(set, sys);
-        MeasurementStatus diaStatus = StatusAt(set, dia);
+        MeasurementStatus sysStatus = SampleSets.Status(set, sys);
+        MeasurementStatus diaStatus = SampleSets.Status(set, dia);
         string status = (Status(sysStatus), Status(diaStatus)) switch
         {
             ("final", "final") => "final",
             ("cancelled", "cancelled") => "cancelled",
             _ => "preliminary",
         };
-        WriteHead(w, options, id, "bp", status, set.PatientRef.Span, set.TimeMs, Offset(set, sys),
+        WriteHead(w, options, id, "bp", status, set.PatientRef.Span, set.TimeMs, SampleSets.OffsetMs(set, sys),
             [(LoincSystem, BloodPressurePanel, "Blood pressure panel with all children optional")]);
         w.WriteStartArray("component");
         foreach (int index in new[] { sys, dia })
         {
-            VitalDefinition d = VitalsCatalogue.Get(set.Codes[index]);
             w.WriteStartObject();
-            WriteCode(w, Codings(d));
-            WriteValue(w, StatusAt(set, index), d.Ucum, SampleSets.GetDecimal(set, index));
+            WriteCode(w, Codings(set, index));
+            WriteValue(w, SampleSets.Status(set, index), set.Ucum[index], SampleSets.GetDecimal(set, index));
             w.WriteEndObject();
         }
 
@@ -286,32 +270,36 @@ public static class FhirVitalSigns
         w.WriteEndObject();
     }
 
-    private static List<(string System, string Code, string? Display)> Codings(VitalDefinition d)
+    /// <summary>The sample's own codes: LOINC, then MDC (with the catalogue's display names when it is a catalogued vital).</summary>
+    private static List<(string System, string Code, string? Display)> Codings(SampleSet set, int index)
     {
+        VitalDefinition? d = SampleSets.Definition(set, index);
         var codings = new List<(string, string, string?)>();
-        if (d.Code == VitalCode.Spo2)
+        if (d == VitalsCatalogue.Spo2)
         {
             // The R4 oxygen saturation profile requires 2708-6; 59408-5 (by pulse oximetry) says how it was measured.
             codings.Add((LoincSystem, "2708-6", "Oxygen saturation in Arterial blood"));
         }
 
-        codings.Add((LoincSystem, d.Loinc, d.DisplayName));
-        codings.Add((MdcSystem, d.MdcCode.ToString(CultureInfo.InvariantCulture), d.MdcReferenceId));
+        if (set.Loinc[index].Length > 0)
+        {
+            codings.Add((LoincSystem, set.Loinc[index], d?.DisplayName));
+        }
+
+        if (set.MdcCodes[index] != 0)
+        {
+            codings.Add((MdcSystem, set.MdcCodes[index].ToString(CultureInfo.InvariantCulture), d?.MdcReferenceId));
+        }
+
         return codings;
     }
 
-    private static string ProfileOf(VitalCode code) => code switch
-    {
-        VitalCode.HeartRate => "heartrate",
-        VitalCode.Spo2 => "oxygensat",
-        VitalCode.RespiratoryRate => "resprate",
-        VitalCode.BodyTemperature => "bodytemp",
-        _ => "vitalsigns",
-    };
-
-    private static int Offset(SampleSet set, int index) => set.TimeOffsetsMs.Count != 0 ? set.TimeOffsetsMs[index] : 0;
-
-    private static MeasurementStatus StatusAt(SampleSet set, int index) => set.Statuses.Count != 0 ? set.Statuses[index] : MeasurementStatus.Valid;
+    private static string ProfileOf(VitalDefinition? vital) =>
+        vital == VitalsCatalogue.HeartRate ? "heartrate"
+        : vital == VitalsCatalogue.Spo2 ? "oxygensat"
+        : vital == VitalsCatalogue.RespiratoryRate ? "resprate"
+        : vital == VitalsCatalogue.BodyTemperature ? "bodytemp"
+        : "vitalsigns";
 
     private static byte[] Write(Action<Utf8JsonWriter> body)
     {

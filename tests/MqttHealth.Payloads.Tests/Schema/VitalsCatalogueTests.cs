@@ -1,4 +1,3 @@
-using MqttHealth.Payloads.Clinical.V1;
 using MqttHealth.Payloads.Schema;
 
 namespace MqttHealth.Payloads.Tests.Schema;
@@ -6,12 +5,11 @@ namespace MqttHealth.Payloads.Tests.Schema;
 public class VitalsCatalogueTests
 {
     [Fact]
-    public void Catalogue_EveryVitalCode_HasLoincMdcUcumAndExponent()
+    public void Catalogue_EveryVital_HasNameLoincMdcUcumAndExponent()
     {
-        foreach (var code in Enum.GetValues<VitalCode>().Where(c => c != VitalCode.Unspecified))
+        foreach (var definition in VitalsCatalogue.All)
         {
-            var definition = VitalsCatalogue.Get(code);
-            Assert.Equal(code, definition.Code);
+            Assert.Matches("^[a-z0-9_]+$", definition.Name);
             Assert.Matches("^[0-9]{1,7}-[0-9]$", definition.Loinc);
             Assert.Equal(2u, definition.MdcCode >> 16); // partition SCADA
             Assert.StartsWith("MDC_", definition.MdcReferenceId, StringComparison.Ordinal);
@@ -19,7 +17,24 @@ public class VitalsCatalogueTests
             Assert.False(string.IsNullOrWhiteSpace(definition.DisplayName));
             Assert.InRange(definition.Exponent, -3, 0);
         }
-        Assert.Equal(Enum.GetValues<VitalCode>().Length - 1, VitalsCatalogue.All.Count);
+        Assert.Equal(9, VitalsCatalogue.All.Count);
+    }
+
+    [Theory]
+    [InlineData("heart_rate", "8867-4", 147842u, "/min")]
+    [InlineData("spo2", "59408-5", 150456u, "%")]
+    [InlineData("pulse_rate", "8889-8", 149530u, "/min")]
+    [InlineData("respiratory_rate", "9279-1", 151562u, "/min")]
+    [InlineData("nibp_systolic", "8480-6", 150021u, "mm[Hg]")]
+    [InlineData("nibp_diastolic", "8462-4", 150022u, "mm[Hg]")]
+    [InlineData("nibp_mean", "8478-0", 150023u, "mm[Hg]")]
+    [InlineData("body_temperature", "8310-5", 150364u, "Cel")]
+    [InlineData("etco2", "19891-1", 151708u, "mm[Hg]")] // partial pressure; 19889-5 is the volume fraction (%)
+    public void Catalogue_Vital_HasTheCodesOfItsSources(string name, string loinc, uint mdc, string ucum)
+    {
+        var definition = VitalsCatalogue.Get(name);
+
+        Assert.Equal((loinc, mdc, ucum), (definition.Loinc, definition.MdcCode, definition.Ucum));
     }
 
     [Fact]
@@ -33,38 +48,60 @@ public class VitalsCatalogueTests
     }
 
     [Fact]
-    public void Catalogue_Codes_AreUniqueAndFoundBack()
+    public void Catalogue_Codes_AreUniqueAndFoundBackByEveryKey()
     {
         Assert.Equal(VitalsCatalogue.All.Count, VitalsCatalogue.All.Select(d => d.Loinc).Distinct().Count());
         Assert.Equal(VitalsCatalogue.All.Count, VitalsCatalogue.All.Select(d => d.MdcCode).Distinct().Count());
+        Assert.Equal(VitalsCatalogue.All.Count, VitalsCatalogue.All.Select(d => d.Name).Distinct().Count());
         foreach (var definition in VitalsCatalogue.All)
         {
             Assert.True(VitalsCatalogue.TryFindByLoinc(definition.Loinc, out var byLoinc));
             Assert.True(VitalsCatalogue.TryFindByMdc(definition.MdcCode, out var byMdc));
-            Assert.Equal(definition.Code, byLoinc);
-            Assert.Equal(definition.Code, byMdc);
+            Assert.True(VitalsCatalogue.TryFindByName(definition.Name, out var byName));
+            Assert.True(VitalsCatalogue.TryFind(definition.MdcCode, definition.Loinc, definition.Ucum, out var bySample));
+            Assert.Same(definition, byLoinc);
+            Assert.Same(definition, byMdc);
+            Assert.Same(definition, byName);
+            Assert.Same(definition, bySample);
         }
     }
 
     [Fact]
-    public void Catalogue_EveryWaveformCode_HasMdcUcumAndExponent()
+    public void Catalogue_SampleWithOnlyOneCode_StillFound()
     {
-        foreach (var code in Enum.GetValues<WaveformCode>().Where(c => c != WaveformCode.Unspecified))
+        Assert.True(VitalsCatalogue.TryFind(0, "8867-4", "/min", out var byLoinc));
+        Assert.True(VitalsCatalogue.TryFind(147842, "", "/min", out var byMdc));
+        Assert.Same(VitalsCatalogue.HeartRate, byLoinc);
+        Assert.Same(VitalsCatalogue.HeartRate, byMdc);
+    }
+
+    [Theory]
+    [InlineData(147842u, "8889-8", "/min")]  // the codes of two different vitals
+    [InlineData(150364u, "8310-5", "[degF]")] // another unit: not the catalogue's row (the sample still says what it is)
+    [InlineData(0u, "", "/min")]
+    public void Catalogue_SampleThatDisagreesWithEveryRow_NotFound(uint mdc, string loinc, string ucum)
+    {
+        Assert.False(VitalsCatalogue.TryFind(mdc, loinc, ucum, out _));
+    }
+
+    [Fact]
+    public void Catalogue_Waveforms_HaveMdcUcumAndExponent()
+    {
+        foreach (var definition in VitalsCatalogue.AllWaveforms)
         {
-            var definition = VitalsCatalogue.Get(code);
-            Assert.Equal(code, definition.Code);
             Assert.StartsWith("MDC_", definition.MdcReferenceId, StringComparison.Ordinal);
             Assert.False(string.IsNullOrWhiteSpace(definition.Ucum));
+            Assert.True(VitalsCatalogue.TryFindWaveform(definition.MdcCode, out var found));
+            Assert.Same(definition, found);
         }
-        Assert.Equal(Enum.GetValues<WaveformCode>().Length - 1, VitalsCatalogue.AllWaveforms.Count);
+        Assert.Equal([131329u, 131330u, 131389u, 150452u], VitalsCatalogue.AllWaveforms.Select(w => w.MdcCode));
     }
 
     [Fact]
-    public void Catalogue_CodeOutsideCatalogue_Refused()
+    public void Catalogue_NameOutsideCatalogue_Refused()
     {
-        Assert.False(VitalsCatalogue.TryGet((VitalCode)200, out _));
-        Assert.Throws<ArgumentOutOfRangeException>(() => VitalsCatalogue.Get((VitalCode)200));
-        Assert.Throws<ArgumentOutOfRangeException>(() => VitalsCatalogue.Get(VitalCode.Unspecified));
+        Assert.False(VitalsCatalogue.TryFindByName("heart_rte", out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => VitalsCatalogue.Get("heart_rte"));
     }
 
     [Theory]

@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using Google.Protobuf;
 using MqttHealth.Payloads.Clinical.V1;
 using MqttHealth.Payloads.Keys;
+using MqttHealth.Payloads.Schema;
 using MqttHealth.Payloads.Sdk;
 
 namespace MqttHealth.Payloads.Tests.Sdk;
@@ -218,6 +220,140 @@ public sealed class ClinicalSdkTests : IDisposable
         Assert.Equal(payload, again);
         Assert.Equal((ulong)new DateTimeOffset(2026, 11, 21, 10, 0, 0, 250, TimeSpan.Zero).ToUnixTimeMilliseconds(), payload.SampleSet.TimeMs);
     }
+
+    private static ClinicalPayload Anonymous(int heartRate)
+    {
+        var set = new SampleSet { TimeMs = 1_790_000_000_000 };
+        SampleSets.Add(set, VitalsCatalogue.HeartRate, heartRate);
+        return new ClinicalPayload { SampleSet = set };
+    }
+
+    [Fact]
+    public void AssociatePatient_ContextIsSignedRetainedAndSetsCarryItsNumber()
+    {
+        using ClinicalSender sender = NewSender();
+        using var receiver = new ClinicalReceiver(_consumer, _trust);
+        ByteString alice = ByteString.CopyFromUtf8("alice-01");
+
+        SealedMessage context = sender.AssociatePatient(alice);
+        SealedMessage set = sender.Seal(Anonymous(72));
+
+        Assert.Equal(("mh/v1/f1/icu-2/mon-42/context", true, true), (context.Topic, context.Signed, context.Retain));
+        Assert.Equal((1u, alice), (sender.CurrentContext, sender.CurrentPatient));
+        receiver.AcceptAnnouncement(context.AnnouncementTopic, context.Announcement!);
+        ReceivedMessage openedSet = receiver.Open(set.Topic, set.Envelope);
+        Assert.Equal(1u, openedSet.Payload.SampleSet.Context);
+        Assert.True(openedSet.Payload.SampleSet.PatientRef.IsEmpty); // the patient is not in the set
+
+        // The receiver holds the set until the context arrives, then attributes it.
+        Assert.Empty(receiver.Contexts.Accept(openedSet).Ready);
+        ContextResolution released = receiver.Contexts.Accept(receiver.Open(context.Topic, context.Envelope));
+        Assert.Equal(alice, Assert.Single(released.Ready).Set.PatientRef);
+    }
+
+    [Fact]
+    public void AssociatePatient_AfterARestart_NeverReusesANumber()
+    {
+        using (ClinicalSender sender = NewSender())
+        {
+            Assert.Equal(1u, ContextNumber(sender.AssociatePatient(ByteString.CopyFromUtf8("alice-01"))));
+        }
+
+        using ClinicalSender restarted = NewSender();
+        Assert.Equal((1u, ByteString.CopyFromUtf8("alice-01")), (restarted.CurrentContext, restarted.CurrentPatient));
+        Assert.Equal(2u, ContextNumber(restarted.AssociatePatient(ByteString.CopyFromUtf8("bob-0002"))));
+    }
+
+    [Fact]
+    public void AssociatePatient_WithoutPersistedSenderState_StillNeverReusesANumber()
+    {
+        var options = new ClinicalSenderOptions { PersistState = false };
+        using (var sender = new ClinicalSender(_device, _trust, _dir, options))
+        {
+            sender.AddRecipient(_consumer.Certificate);
+            sender.AssociatePatient(ByteString.CopyFromUtf8("alice-01"));
+        }
+
+        using var restarted = new ClinicalSender(_device, _trust, _dir, options);
+        restarted.AddRecipient(_consumer.Certificate);
+        Assert.Equal(1u, restarted.CurrentContext);
+        Assert.Null(restarted.CurrentPatient); // not kept: the patient is only in the sealed state
+        Assert.Equal(2u, ContextNumber(restarted.AssociatePatient(ByteString.Empty)));
+    }
+
+    [Fact]
+    public void Sender_ContextCounterUnreadable_RefusedRatherThanStartingAgainAtOne()
+    {
+        using (ClinicalSender sender = NewSender())
+        {
+            sender.AssociatePatient(ByteString.CopyFromUtf8("alice-01"));
+        }
+
+        File.WriteAllText(Path.Combine(_dir, "mon-42.context.json"), "{\"type\":");
+
+        Assert.Equal(KeyErrorKind.Malformed, Assert.Throws<KeyException>(NewSender).Kind);
+    }
+
+    [Fact]
+    public void Seal_NewEpochWithACurrentContext_ResealsTheContextUnderTheNewEpoch()
+    {
+        uint epoch;
+        using (ClinicalSender sender = NewSender())
+        {
+            SealedMessage first = sender.AssociatePatient(ByteString.CopyFromUtf8("alice-01"));
+            sender.AnnouncementPublished();
+            epoch = first.Epoch;
+        }
+
+        using ClinicalSender restarted = NewSender();
+        restarted.AddRecipient(_outsider.Certificate); // a new recipient: a new epoch, which a late receiver joins
+        SealedMessage set = restarted.Seal(Anonymous(72));
+
+        Assert.Equal(epoch + 1, set.Epoch);
+        SealedMessage again = Assert.IsType<SealedMessage>(set.Context);
+        Assert.Equal((set.Epoch, true), (again.Epoch, again.Retain));
+        using var late = new ClinicalReceiver(_outsider, _trust);
+        late.AcceptAnnouncement(set.AnnouncementTopic, set.Announcement!);
+        Assert.Equal(1u, ContextNumber(late.Open(again.Topic, again.Envelope)));
+        Assert.Null(restarted.Seal(Anonymous(73)).Context); // once per epoch
+    }
+
+    [Fact]
+    public void Open_PatientContextOnTheVitalsStream_MalformedPayload()
+    {
+        using ClinicalSender sender = NewSender();
+        using var receiver = new ClinicalReceiver(_consumer, _trust);
+        SealedMessage m = sender.Seal(new ClinicalPayload { PatientContext = new PatientContext { Number = 1 } }, ClinicalStreams.Vitals);
+        receiver.AcceptAnnouncement(m.AnnouncementTopic, m.Announcement!);
+
+        Assert.Equal(ClinicalError.MalformedPayload, Assert.Throws<ClinicalException>(() => receiver.Open(m.Topic, m.Envelope)).Error);
+    }
+
+    [Fact]
+    public void FhirFromAResolvedSet_SubjectIsTheContextsPatient()
+    {
+        using ClinicalSender sender = NewSender();
+        using var receiver = new ClinicalReceiver(_consumer, _trust);
+        SealedMessage context = sender.AssociatePatient(ByteString.CopyFrom(0x0a, 0x0b, 0x0c));
+        SealedMessage set = sender.Seal(Anonymous(72));
+        receiver.AcceptAnnouncement(context.AnnouncementTopic, context.Announcement!);
+        receiver.Contexts.Accept(receiver.Open(context.Topic, context.Envelope));
+
+        AttributedSet ready = Assert.Single(receiver.Contexts.Accept(receiver.Open(set.Topic, set.Envelope)).Ready);
+
+        using JsonDocument observation = JsonDocument.Parse(Assert.Single(FhirVitalSigns.ToObservations(ready.Set)));
+        Assert.Equal("0a0b0c", observation.RootElement.GetProperty("subject").GetProperty("identifier").GetProperty("value").GetString());
+    }
+
+    /// <summary>The number in a sealed patient context, as a receiver opens it (the announcement is still pending in these tests).</summary>
+    private uint ContextNumber(SealedMessage m)
+    {
+        using var receiver = new ClinicalReceiver(_consumer, _trust);
+        receiver.AcceptAnnouncement(m.AnnouncementTopic, m.Announcement!);
+        return ContextNumber(receiver.Open(m.Topic, m.Envelope));
+    }
+
+    private static uint ContextNumber(ReceivedMessage m) => m.Payload.PatientContext.Number;
 
     [Theory]
     [InlineData("""{"vitals":{"heart_rte":72}}""", "unknown member 'heart_rte'")]

@@ -23,6 +23,8 @@ public class DocumentedPolicyTests
     [Theory]
     [InlineData("device", TopicAction.Publish, "mh/v1/f1/icu3/dev42/vitals", "role device, rule 0")]
     [InlineData("device", TopicAction.Retain, "mh/v1/f1/icu3/dev42/status", "role device, rule 1")]
+    [InlineData("device", TopicAction.Retain, "mh/v1/f1/icu3/dev42/context", "role device, rule 1")]
+    [InlineData("device", TopicAction.Retain, "mh/v1/f1/icu3/dev42/keys", "role device, rule 1")]
     [InlineData("device", TopicAction.Subscribe, "mh/v1/f1/icu3/dev42/cmd", "role device, rule 2")]
     [InlineData("gateway", TopicAction.Retain, "mh/v1/f1/icu3/dev7/status", "role gateway, rule 0")]
     [InlineData("gateway", TopicAction.Subscribe, "gw/gw1/#", "role gateway, rule 1")]
@@ -30,6 +32,7 @@ public class DocumentedPolicyTests
     [InlineData("nurse-station", TopicAction.Publish, "mh/v1/f1/icu3/dev42/cmd", "role nurse-station, rule 2")]
     [InlineData("nurse-station", TopicAction.Publish, "stations/ns1/ack", "role nurse-station, rule 2")]
     [InlineData("integrator", TopicAction.Subscribe, "$share/etl/mh/v1/f1/+/+/vitals", "role integrator, rule 0")]
+    [InlineData("integrator", TopicAction.Subscribe, "mh/v1/f1/+/+/context", "role integrator, rule 0")]
     [InlineData("admin", TopicAction.Subscribe, "$SYS/#", AuthorizationDecision.DollarTopicAdminRule)]
     public void ExamplePolicy_Allows(string role, TopicAction action, string topic, string rule) =>
         Assert.Equal(new AuthorizationDecision(true, rule), Policy.Authorize(Member(role, "ns1", "dev42"), "gw1", action, topic));
