@@ -73,8 +73,7 @@ public sealed class AgentPolicyTests
     private static PendingReading Set(long id, string patient, ulong time)
     {
         var set = new SampleSet { PatientRef = ByteString.CopyFrom(Convert.FromHexString(patient)), TimeMs = time };
-        set.Codes.Add(VitalCode.HeartRate);
-        set.Values.Add(70);
+        Payloads.Schema.SampleSets.Add(set, Payloads.Schema.VitalsCatalogue.HeartRate, 70);
         return new PendingReading(id, "mon-1", OutboxPriority.Vitals, new ClinicalPayload { SampleSet = set }, (long)time);
     }
 

@@ -32,6 +32,9 @@ public sealed class EdgeAgentInputTests
         Assert.Equal(expected, times["mon-1"]);
         Assert.Equal(expected, times["mon-2"]);
         Assert.Empty(receiver.Errors);
+
+        // The patient travels once per device, in its retained patient context; the sets carry the context number.
+        Assert.All(setup.DeviceNames, d => Assert.Single(receiver.Opened, o => o.Device == d && o.Kind == Payloads.Clinical.V1.ClinicalPayload.KindOneofCase.PatientContext));
     }
 
     [Fact]

@@ -46,14 +46,16 @@ public sealed class SlowLinkTests(ITestOutputHelper output)
         await receiver.WaitForAsync(r => r.VitalsCount() == sent, TimeSpan.FromSeconds(40), "every reading over the slow link");
         JsonElement final = await agent.StatusAsync();
         double bytesPerReading = final.GetProperty("sent").GetProperty("bytesPerReading").GetDouble();
-        long maxLate = queue.Where(s => s.At > FeedTime / 2).Max(s => s.Readings);
-        output.WriteLine($"readings {sent}, bytes/reading {bytesPerReading}, proxy upstream bytes {link.UpstreamBytes} ({(double)link.UpstreamBytes / sent:0.0}/reading), queue max first half {queue.Where(s => s.At <= FeedTime / 2).Max(s => s.Readings)}, second half {maxLate}");
+        // The first ~25 s carry the start-up burst: each device's epoch announcement (with its certificate) and patient
+        // context, each acknowledged before what follows. The steady state is the last third.
+        long maxLate = queue.Where(s => s.At > FeedTime * 2 / 3).Max(s => s.Readings);
+        output.WriteLine($"readings {sent}, bytes/reading {bytesPerReading}, proxy upstream bytes {link.UpstreamBytes} ({(double)link.UpstreamBytes / sent:0.0}/reading), queue max {queue.Max(s => s.Readings)}, in the last third {maxLate}");
         output.WriteLine(string.Join(" ", queue.Select(s => $"{s.At.TotalSeconds:0}s:{s.Readings}q/{s.WindowMs}ms")));
 
         // Keeping up: what one reading costs times the readings per second fits in the link...
         Assert.InRange(bytesPerReading, 1, LinkBytesPerSecond / Devices);
-        // ...and the queue stays bounded in the second half of the run (one maximum window of readings, plus slack for what is in flight).
-        Assert.True(maxLate <= Devices * 10 * 2, $"queue grew to {maxLate} readings");
+        // ...and once the start-up burst is through, the queue stays within one maximum window of readings.
+        Assert.True(maxLate <= Devices * 10, $"queue at {maxLate} readings in the last third");
         long reported = final.GetProperty("sent").GetProperty("bytes").GetInt64();
         Assert.True(reported <= link.UpstreamBytes + link.DownstreamBytes, $"the agent reports {reported} MQTT bytes, more than the link carried");
         Assert.Empty(receiver.Errors);

@@ -8,8 +8,8 @@ namespace MqttHealth.EdgeAgent.Pipeline;
 /// <summary>
 /// The one place that turns a device's pending readings into payloads: an alarm on its own; vitals as a sample set
 /// when one is due alone, else consolidated into sample batches (one patient, time order, at most
-/// <c>maxSets</c> sets each). The patient-context change of the schema (a context number instead of the patient
-/// reference in every set) belongs here.
+/// <c>maxSets</c> sets each). A batch names its patient once (or its context number); the pipeline then turns the
+/// patient into the device's patient context (<see cref="ReadingPipeline"/>).
 /// </summary>
 public static class PayloadBuilder
 {
@@ -39,8 +39,9 @@ public static class PayloadBuilder
         return result;
     }
 
-    /// <summary>A set may follow another in one batch: the same patient, not earlier (batch times are chained deltas).</summary>
-    private static bool Fits(SampleSet previous, SampleSet next) => previous.PatientRef.Equals(next.PatientRef) && next.TimeMs >= previous.TimeMs;
+    /// <summary>A set may follow another in one batch: the same patient and context, not earlier (batch times are chained deltas).</summary>
+    private static bool Fits(SampleSet previous, SampleSet next) =>
+        previous.PatientRef.Equals(next.PatientRef) && previous.Context == next.Context && next.TimeMs >= previous.TimeMs;
 
     private static void Flush(List<PendingReading> run, List<BuiltPayload> result)
     {
@@ -59,7 +60,7 @@ public static class PayloadBuilder
         {
             SampleSet[] sets = [.. run.Select(r => r.Payload.SampleSet)];
             ByteString patient = sets[0].PatientRef;
-            result.Add(new BuiltPayload(new ClinicalPayload { SampleBatch = SampleSets.ToBatch(sets, patient) }, ids, oldest));
+            result.Add(new BuiltPayload(new ClinicalPayload { SampleBatch = SampleSets.ToBatch(sets, sets[0].Context, patient) }, ids, oldest));
         }
 
         run.Clear();

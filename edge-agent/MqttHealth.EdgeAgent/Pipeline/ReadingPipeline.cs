@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Google.Protobuf;
 using MqttHealth.EdgeAgent.Hosting;
 using MqttHealth.EdgeAgent.Inputs;
 using MqttHealth.EdgeAgent.Options;
 using MqttHealth.EdgeAgent.Outbox;
 using MqttHealth.EdgeAgent.Status;
+using MqttHealth.Payloads.Clinical.V1;
 using MqttHealth.Payloads.Keys;
 using MqttHealth.Payloads.Sdk;
 
@@ -196,9 +198,8 @@ public sealed class ReadingPipeline : BackgroundService
         var entries = new List<OutboxEntry>();
         var ids = new List<long>();
         byte[]? announced = null;
-        foreach (BuiltPayload built in PayloadBuilder.Build(due, _options.Batching.MaxBatchSets))
+        void Add(SealedMessage message, OutboxPriority priority, int qos, int readings, long oldestMs)
         {
-            SealedMessage message = sender.Seal(built.Payload); // the sender state is on disk before this returns
             if (message.Announcement is { } announcement && (announced is null || !announcement.AsSpan().SequenceEqual(announced)))
             {
                 // Before the epoch's first envelope in the outbox, and sent before everything else (its priority).
@@ -206,17 +207,34 @@ public sealed class ReadingPipeline : BackgroundService
                 announced = announcement;
             }
 
-            bool alarm = built.Payload.KindCase == Payloads.Clinical.V1.ClinicalPayload.KindOneofCase.Alarm;
-            entries.Add(new OutboxEntry(
-                alarm ? OutboxPriority.Alarm : OutboxPriority.Vitals,
-                device,
-                message.Topic,
-                message.Envelope,
-                alarm ? _options.Broker.AlarmQos : 1,
-                false,
-                built.ReadingIds.Count,
-                built.OldestAcceptedMs));
-            ids.AddRange(built.ReadingIds);
+            if (message.Context is { } context)
+            {
+                // The patient context sealed anew under a new epoch: after the announcement, before the envelope.
+                entries.Add(new OutboxEntry(OutboxPriority.Announcement, device, context.Topic, context.Envelope, 1, true, 0, now.ToUnixTimeMilliseconds()));
+            }
+
+            entries.Add(new OutboxEntry(priority, device, message.Topic, message.Envelope, qos, message.Retain, readings, oldestMs));
+        }
+
+        foreach (BuiltPayload built in PayloadBuilder.Build(due, _options.Batching.MaxBatchSets))
+        {
+            ClinicalPayload payload = built.Payload;
+            if (PatientOf(payload) is { IsEmpty: false } patient)
+            {
+                // The patient travels once, in the device's retained patient context (as 'mqtthealth pub' does); the sets
+                // then carry the context number that Seal stamps on them.
+                if (sender.CurrentContext == 0 || !patient.Equals(sender.CurrentPatient))
+                {
+                    ulong since = payload.KindCase == ClinicalPayload.KindOneofCase.SampleSet ? payload.SampleSet.TimeMs : payload.SampleBatch.BaseTimeMs;
+                    Add(sender.AssociatePatient(patient, DateTimeOffset.FromUnixTimeMilliseconds((long)since)), OutboxPriority.Announcement, 1, 0, now.ToUnixTimeMilliseconds());
+                }
+
+                payload = WithoutPatient(payload);
+            }
+
+            bool alarm = payload.KindCase == ClinicalPayload.KindOneofCase.Alarm;
+            Add(sender.Seal(payload), alarm ? OutboxPriority.Alarm : OutboxPriority.Vitals, alarm ? _options.Broker.AlarmQos : 1, built.ReadingIds.Count, built.OldestAcceptedMs);
+            ids.AddRange(built.ReadingIds); // every Seal above wrote the sender state before returning
         }
 
         DirectorySync.Sync(_senders.StateDirectory); // the state file's rename is durable before its envelopes are
@@ -227,6 +245,29 @@ public sealed class ReadingPipeline : BackgroundService
         }
 
         _uplink.Set();
+    }
+
+    /// <summary>The patient a sample set or batch names directly (no context number yet); null for other payloads.</summary>
+    private static ByteString? PatientOf(ClinicalPayload payload) => payload.KindCase switch
+    {
+        ClinicalPayload.KindOneofCase.SampleSet when payload.SampleSet.Context == 0 => payload.SampleSet.PatientRef,
+        ClinicalPayload.KindOneofCase.SampleBatch when payload.SampleBatch.Context == 0 && payload.SampleBatch.Sets.All(s => s.PatientRef.IsEmpty && s.Context == 0) => payload.SampleBatch.PatientRef,
+        _ => null,
+    };
+
+    private static ClinicalPayload WithoutPatient(ClinicalPayload payload)
+    {
+        ClinicalPayload copy = payload.Clone();
+        if (copy.KindCase == ClinicalPayload.KindOneofCase.SampleSet)
+        {
+            copy.SampleSet.PatientRef = ByteString.Empty;
+        }
+        else
+        {
+            copy.SampleBatch.PatientRef = ByteString.Empty;
+        }
+
+        return copy;
     }
 
     private bool VitalsDue(List<PendingReading> readings, DateTimeOffset now)
