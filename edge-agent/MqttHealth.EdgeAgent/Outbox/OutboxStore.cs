@@ -31,8 +31,9 @@ public sealed class OutboxStore : IDisposable
             reading BLOB NOT NULL, accepted_ms INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, priority INTEGER NOT NULL, device TEXT NOT NULL,
             topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL, retain INTEGER NOT NULL, readings INTEGER NOT NULL,
-            oldest_ms INTEGER NOT NULL);
+            oldest_ms INTEGER NOT NULL, packet_id INTEGER, pubrec INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX IF NOT EXISTS outbox_order ON outbox(priority, id);
+        CREATE INDEX IF NOT EXISTS outbox_session ON outbox(packet_id) WHERE packet_id IS NOT NULL;
         CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """;
@@ -188,13 +189,17 @@ public sealed class OutboxStore : IDisposable
         }
     }
 
-    /// <summary>Queues a status message, replacing the status messages still waiting (only the newest says anything).</summary>
+    /// <summary>
+    /// Queues the agent's status message, replacing its status messages still waiting on the same topic (only the
+    /// newest says anything); devices' sealed statuses are kept.
+    /// </summary>
     public void ReplaceStatus(OutboxEntry status)
     {
+        ArgumentNullException.ThrowIfNull(status);
         lock (_sync)
         {
             using SqliteTransaction transaction = _connection.BeginTransaction();
-            List<(long Id, long Bytes, long Readings)> older = Rows(transaction, "SELECT id, length(payload), readings FROM outbox WHERE priority = @p", ("@p", (int)OutboxPriority.Status));
+            List<(long Id, long Bytes, long Readings)> older = Rows(transaction, "SELECT id, length(payload), readings FROM outbox WHERE priority = @p AND topic = @t", ("@p", (int)OutboxPriority.Status), ("@t", status.Topic));
             long delta = -DeleteRows(transaction, "outbox", "payload", [.. older.Select(r => r.Id)]);
             delta += Insert(transaction, [status]);
             transaction.Commit();
@@ -203,22 +208,78 @@ public sealed class OutboxStore : IDisposable
     }
 
     /// <summary>The first <paramref name="limit"/> messages in send order (priority, then storage order).</summary>
-    public List<OutboxRow> Next(int limit)
+    public List<OutboxRow> Next(int limit) => ReadRows("ORDER BY priority, id LIMIT @n", limit);
+
+    /// <summary>
+    /// The messages that hold a Packet Identifier (the MQTT session of the last process), in send order: a restarted
+    /// uplink puts them back into the client's session before it connects.
+    /// </summary>
+    public List<OutboxRow> SessionRows() => ReadRows("WHERE packet_id IS NOT NULL ORDER BY priority, id LIMIT @n", int.MaxValue);
+
+    /// <summary>The Packet Identifiers stored with messages (in use in the broker's view of the session, or about to be).</summary>
+    public HashSet<ushort> PacketIdsInUse()
     {
         lock (_sync)
         {
             using SqliteCommand command = _connection.CreateCommand();
-            command.CommandText = "SELECT id, priority, device, topic, payload, qos, retain, readings, oldest_ms FROM outbox ORDER BY priority, id LIMIT @n";
-            command.Parameters.AddWithValue("@n", limit);
+            command.CommandText = "SELECT packet_id FROM outbox WHERE packet_id IS NOT NULL";
             using SqliteDataReader reader = command.ExecuteReader();
-            var rows = new List<OutboxRow>();
+            var ids = new HashSet<ushort>();
             while (reader.Read())
             {
-                rows.Add(new OutboxRow(reader.GetInt64(0), new OutboxEntry(
-                    (OutboxPriority)reader.GetInt32(1), reader.GetString(2), reader.GetString(3), (byte[])reader[4], reader.GetInt32(5), reader.GetInt32(6) != 0, reader.GetInt32(7), reader.GetInt64(8))));
+                ids.Add((ushort)reader.GetInt32(0));
             }
 
-            return rows;
+            return ids;
+        }
+    }
+
+    /// <summary>
+    /// Records the Packet Identifiers messages are about to be published under (one transaction, on disk when this
+    /// returns), so that after a crash they are resent under the same identifiers (DUP = 1) and never confused with new
+    /// messages by the broker's session.
+    /// </summary>
+    public void AssignPacketIds(IReadOnlyCollection<(long RowId, ushort PacketId)> assignments)
+    {
+        if (assignments.Count == 0)
+        {
+            return;
+        }
+
+        lock (_sync)
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction();
+            using SqliteCommand command = _connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "UPDATE outbox SET packet_id = @k, pubrec = 0 WHERE id = @id";
+            SqliteParameter packetId = command.Parameters.Add("@k", SqliteType.Integer);
+            SqliteParameter id = command.Parameters.Add("@id", SqliteType.Integer);
+            foreach ((long rowId, ushort value) in assignments)
+            {
+                packetId.Value = (int)value;
+                id.Value = rowId;
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>QoS 2: the PUBREC of a message arrived (on disk before the PUBREL goes out).</summary>
+    public void MarkPubRecReceived(long rowId)
+    {
+        lock (_sync)
+        {
+            Execute(_connection, "UPDATE outbox SET pubrec = 1 WHERE id = @id", ("@id", rowId));
+        }
+    }
+
+    /// <summary>The broker has no session for us (Session Present = 0): no stored Packet Identifier means anything any more.</summary>
+    public void ClearPacketIds()
+    {
+        lock (_sync)
+        {
+            Execute(_connection, "UPDATE outbox SET packet_id = NULL, pubrec = 0 WHERE packet_id IS NOT NULL");
         }
     }
 
@@ -418,6 +479,28 @@ public sealed class OutboxStore : IDisposable
     }
 
     public static string Name(OutboxPriority priority) => priority.ToString().ToLowerInvariant();
+
+    private List<OutboxRow> ReadRows(string clause, int limit)
+    {
+        lock (_sync)
+        {
+            using SqliteCommand command = _connection.CreateCommand();
+            command.CommandText = "SELECT id, priority, device, topic, payload, qos, retain, readings, oldest_ms, packet_id, pubrec FROM outbox " + clause;
+            command.Parameters.AddWithValue("@n", limit);
+            using SqliteDataReader reader = command.ExecuteReader();
+            var rows = new List<OutboxRow>();
+            while (reader.Read())
+            {
+                rows.Add(new OutboxRow(
+                    reader.GetInt64(0),
+                    new OutboxEntry((OutboxPriority)reader.GetInt32(1), reader.GetString(2), reader.GetString(3), (byte[])reader[4], reader.GetInt32(5), reader.GetInt32(6) != 0, reader.GetInt32(7), reader.GetInt64(8)),
+                    reader.IsDBNull(9) ? (ushort)0 : (ushort)reader.GetInt32(9),
+                    reader.GetInt32(10) != 0));
+            }
+
+            return rows;
+        }
+    }
 
     private long DropOldestRoutine(SqliteTransaction transaction, long wanted)
     {

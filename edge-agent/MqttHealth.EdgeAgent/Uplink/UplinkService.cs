@@ -19,9 +19,10 @@ namespace MqttHealth.EdgeAgent.Uplink;
 /// The one MQTT 5 connection: connects (re-connects with <see cref="ReconnectBackoff"/>), publishes the outbox in
 /// send order (priority, then storage order) with up to <c>MaxInflight</c> messages awaiting their acknowledgement, and
 /// deletes a row only on its PUBACK (QoS 1) or PUBCOMP (QoS 2). An announcement is acknowledged before anything after
-/// it is sent. The first connect of a process is a clean start (see docs/edge-agent.md: the outbox, not the broker
-/// session, is the agent's memory, and a fresh process must not reuse a QoS 2 packet identifier the broker still
-/// holds); every reconnect resumes the session (clean start false, session expiry set).
+/// it is sent. Every connect resumes the session (clean start false, session expiry set), also the first one of a
+/// restarted process: the MQTT session state lives in the outbox with each message (its Packet Identifier, stored before
+/// the PUBLISH is sent, and for QoS 2 whether the PUBREC arrived, stored before the PUBREL is sent), is put back into the
+/// client before the first connect and resumed as MQTT 5 §4.4 asks (see docs/edge-agent.md, "Session").
 /// </summary>
 public sealed class UplinkService : BackgroundService
 {
@@ -36,7 +37,9 @@ public sealed class UplinkService : BackgroundService
     private readonly ConcurrentQueue<(OutboxRow Row, int Bytes)> _acked = new();
     private readonly ConcurrentQueue<(OutboxRow Row, string Reason)> _refused = new();
     private readonly ConcurrentDictionary<long, Task> _publishes = new();
+    private readonly ConcurrentDictionary<ushort, long> _rowByPacketId = new();
     private WireBytes _wire = new(0);
+    private int _nextPacketId = 1;
 
     public UplinkService(OutboxStore store, AgentOptions options, AgentStatus status, WakeSignal wake, ILogger<UplinkService> logger)
     {
@@ -56,18 +59,17 @@ public sealed class UplinkService : BackgroundService
     {
         await Task.Yield();
         MqttClientOptions clientOptions = ClientOptions(_options);
+        clientOptions.PubRecReceived = RecordPubRec;
         await using var client = new MqttClient(clientOptions);
+        RestoreSession(client);
         int attempt = 0;
-        bool first = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             _status.SetLink(LinkState.Connecting);
             MqttClientConnectResult connack;
             try
             {
-                clientOptions.CleanStart = first;
                 connack = await client.ConnectAsync(stoppingToken).ConfigureAwait(false);
-                first = false;
             }
             catch (Exception ex) when (ex is MqttClientException or SocketException or IOException or TimeoutException or AuthenticationException || (ex is OperationCanceledException && !stoppingToken.IsCancellationRequested))
             {
@@ -90,8 +92,9 @@ public sealed class UplinkService : BackgroundService
             if (!connack.SessionPresent)
             {
                 // Publishes of the lost session fail (SessionLost) and go back to the queue before anything new is sent,
-                // so order per device is kept.
+                // so order per device is kept; their Packet Identifiers mean nothing to the new session.
                 await SettleAsync().ConfigureAwait(false);
+                _store.ClearPacketIds();
             }
 
             await PumpAsync(client, disconnected, stoppingToken).ConfigureAwait(false);
@@ -146,14 +149,20 @@ public sealed class UplinkService : BackgroundService
             int room = maxInflight - _publishes.Count;
             if (room > 0)
             {
-                foreach (OutboxRow row in _store.Next(maxInflight + _store.InFlight.Count).Where(r => !_store.InFlight.ContainsKey(r.Id)).Take(room))
+                List<OutboxRow> rows = [.. _store.Next(maxInflight + _store.InFlight.Count).Where(r => !_store.InFlight.ContainsKey(r.Id)).Take(room)];
+                int announcement = rows.FindIndex(r => r.Entry.Priority == OutboxPriority.Announcement);
+                if (announcement >= 0)
+                {
+                    rows.RemoveRange(announcement + 1, rows.Count - announcement - 1);
+                }
+
+                foreach (OutboxRow row in AssignPacketIds(rows))
                 {
                     Task publish = Publish(client, row);
                     if (row.Entry.Priority == OutboxPriority.Announcement)
                     {
                         // Nothing of its epoch may overtake it.
                         await Task.WhenAny(publish, disconnected).ConfigureAwait(false);
-                        break;
                     }
                 }
             }
@@ -171,23 +180,88 @@ public sealed class UplinkService : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Gives each row a Packet Identifier (a row keeps the one it has) and stores the new ones in one transaction, on
+    /// disk before any of these PUBLISH packets can reach the broker. Free means: held neither by a stored row nor by a
+    /// publish of this process.
+    /// </summary>
+    private List<OutboxRow> AssignPacketIds(List<OutboxRow> rows)
+    {
+        if (rows.All(r => r.PacketId != 0))
+        {
+            return rows;
+        }
+
+        HashSet<ushort> used = _store.PacketIdsInUse();
+        used.UnionWith(_rowByPacketId.Keys);
+        var assignments = new List<(long RowId, ushort PacketId)>();
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].PacketId != 0)
+            {
+                continue;
+            }
+
+            while (used.Contains((ushort)_nextPacketId))
+            {
+                _nextPacketId = _nextPacketId % ushort.MaxValue + 1;
+            }
+
+            ushort id = (ushort)_nextPacketId;
+            used.Add(id);
+            _nextPacketId = _nextPacketId % ushort.MaxValue + 1;
+            assignments.Add((rows[i].Id, id));
+            rows[i] = rows[i] with { PacketId = id, PubRecReceived = false };
+        }
+
+        _store.AssignPacketIds(assignments);
+        return rows;
+    }
+
+    /// <summary>Puts the session of the last process (the rows holding a Packet Identifier) back into the client before it connects.</summary>
+    private void RestoreSession(MqttClient client)
+    {
+        var wire = new WireBytes(0);
+        foreach (OutboxRow row in _store.SessionRows())
+        {
+            OutboxEntry entry = row.Entry;
+            Track(row, wire.Measure(entry.Topic, entry.Payload, entry.Qos, entry.Retain), () => client.RestorePublish(
+                row.PacketId, entry.Topic, entry.Payload, (QualityOfService)entry.Qos, entry.Retain, row.PubRecReceived && entry.Qos == 2));
+        }
+    }
+
+    private ValueTask RecordPubRec(ushort packetId)
+    {
+        if (_rowByPacketId.TryGetValue(packetId, out long rowId))
+        {
+            _store.MarkPubRecReceived(rowId);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     private Task Publish(MqttClient client, OutboxRow row)
     {
         OutboxEntry entry = row.Entry;
-        _store.InFlight[row.Id] = 0;
         int bytes = _wire.Measure(entry.Topic, entry.Payload, entry.Qos, entry.Retain);
+        return Track(row, bytes, () => client.PublishAsync(entry.Topic, entry.Payload, (QualityOfService)entry.Qos, entry.Retain, row.PacketId).AsTask());
+    }
+
+    private Task Track(OutboxRow row, int bytes, Func<Task<MqttClientPublishResult>> publish)
+    {
+        _store.InFlight[row.Id] = 0;
+        _rowByPacketId[row.PacketId] = row.Id;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _publishes[row.Id] = done.Task;
-        _ = PublishCoreAsync(client, row, bytes, done);
+        _ = PublishCoreAsync(publish, row, bytes, done);
         return done.Task;
     }
 
-    private async Task PublishCoreAsync(MqttClient client, OutboxRow row, int bytes, TaskCompletionSource done)
+    private async Task PublishCoreAsync(Func<Task<MqttClientPublishResult>> publish, OutboxRow row, int bytes, TaskCompletionSource done)
     {
-        OutboxEntry entry = row.Entry;
         try
         {
-            await client.PublishAsync(entry.Topic, entry.Payload, (QualityOfService)entry.Qos, entry.Retain).ConfigureAwait(false);
+            await publish().ConfigureAwait(false);
             _acked.Enqueue((row, bytes));
             _status.Acknowledged();
         }
@@ -202,6 +276,8 @@ public sealed class UplinkService : BackgroundService
         }
         finally
         {
+            // The identifier stays stored with the row (and so in use) until the row is deleted or the session is lost.
+            _rowByPacketId.TryRemove(row.PacketId, out _);
             _publishes.TryRemove(row.Id, out _);
             done.TrySetResult();
             _wake.Set();
@@ -265,6 +341,7 @@ public sealed class UplinkService : BackgroundService
             ClientId = ClientId(options),
             ProtocolVersion = MqttProtocolVersion.V500,
             KeepAliveSeconds = broker.KeepAliveSeconds,
+            CleanStart = false,
             SessionExpiryInterval = broker.SessionExpirySeconds,
             MaximumInflight = broker.MaxInflight,
             ConnectTimeout = broker.ConnectTimeout,
