@@ -1,4 +1,4 @@
-namespace MqttHealth.Dictionaries.Corpus;
+namespace MqttHealth.Corpus;
 
 /// <summary>One encoded ClinicalPayload of the corpus.</summary>
-internal sealed record CorpusMessage(MessageKind Kind, byte[] Bytes);
+public sealed record CorpusMessage(MessageKind Kind, byte[] Bytes);

@@ -16,6 +16,8 @@ public sealed class EdgeAgentConfigurationTests
     [InlineData("--Agent:Inputs:HttpBindAddress=0.0.0.0", "Agent:Inputs:HttpBindAddress must be a loopback address")]
     [InlineData("--Agent:Identity:Devices:0:Key=/nonexistent/key.pem", "Agent:Identity:Devices:0:Key '/nonexistent/key.pem' does not exist")]
     [InlineData("--frobnicate", "unknown option '--frobnicate'")]
+    [InlineData("--simulate=2", "Agent:Simulator:Devices (--simulate) must be between 0 (off) and the number of configured devices (1), not 2")]
+    [InlineData("--Agent:Simulator:Profiles:0=sleepy", "Agent:Simulator:Profiles: unknown profile 'sleepy'")]
     public async Task BadConfiguration_Exit2AndTheSettingNamed(string argument, string expected)
     {
         using var setup = new AgentSetup(1, FreePorts.Allocate());

@@ -18,6 +18,7 @@ public sealed class AgentCommandLine
         ("--stdin", "Agent:Inputs:Stdin", false, "read readings from standard input"),
         ("--socket", "Agent:Inputs:SocketPath", true, "Unix domain socket for readings"),
         ("--http-port", "Agent:Inputs:HttpPort", true, "HTTP input port on loopback"),
+        ("--simulate", "Agent:Simulator:Devices", true, "simulate N bedside monitors (the first N devices)"),
     ];
 
     private AgentCommandLine()

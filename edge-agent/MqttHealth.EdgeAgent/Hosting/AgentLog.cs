@@ -35,4 +35,10 @@ internal static partial class AgentLog
 
     [LoggerMessage(11, LogLevel.Error, "Status update failed: {Reason}")]
     public static partial void StatusFailed(this ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Information, "Simulating {Count} bedside monitors ({Monitors}) at speed {Speed}")]
+    public static partial void SimulatorStarted(this ILogger logger, int count, string monitors, double speed);
+
+    [LoggerMessage(13, LogLevel.Warning, "Simulator: {Count} readings of this second refused: {Reason}")]
+    public static partial void SimulatorRefused(this ILogger logger, int count, string reason);
 }

@@ -59,6 +59,17 @@ public static class AgentOptionsValidator
         Check(string.IsNullOrEmpty(inputs.SocketPath) || System.Text.Encoding.UTF8.GetByteCount(inputs.SocketPath) <= MaxSocketPath,
             $"Agent:Inputs:SocketPath (--socket) is longer than {MaxSocketPath} bytes");
 
+        SimulatorOptions simulator = options.Simulator;
+        Check(simulator.Devices >= 0 && simulator.Devices <= identity.Devices.Count,
+            $"Agent:Simulator:Devices (--simulate) must be between 0 (off) and the number of configured devices ({identity.Devices.Count}), not {simulator.Devices}");
+        Check(simulator.Speed is >= 0.01 and <= 1000, $"Agent:Simulator:Speed must be between 0.01 and 1000, not {simulator.Speed}");
+        Check(simulator.RunLength >= TimeSpan.FromMinutes(1), $"Agent:Simulator:RunLength must be at least one minute, not {simulator.RunLength}");
+        Check(simulator.StatusIntervalSeconds >= 1, "Agent:Simulator:StatusIntervalSeconds must be at least 1");
+        foreach (string profile in simulator.Profiles)
+        {
+            Check(Inputs.SimulatorSource.TryParseProfile(profile, out _), $"Agent:Simulator:Profiles: unknown profile '{profile}' (expected stable, deteriorating or arrhythmic)");
+        }
+
         BatchingOptions batching = options.Batching;
         Check(batching.MinWindow >= TimeSpan.Zero && batching.MaxWindow >= batching.MinWindow,
             $"Agent:Batching:MinWindow must be 0 or more and Agent:Batching:MaxWindow at least as long, not {batching.MinWindow} and {batching.MaxWindow}");

@@ -160,6 +160,12 @@ public static class AgentProgram
             services.AddSingleton<IReadingSource>(sp => new UnixSocketSource(inputs.SocketPath, status, inputs.MaxLineBytes, sp.GetRequiredService<ILoggerFactory>().CreateLogger<UnixSocketSource>()));
         }
 
+        if (options.Simulator.Devices > 0)
+        {
+            services.AddSingleton<IReadingSource>(sp => new SimulatorSource(
+                options.Simulator, sp.GetRequiredService<DeviceSenders>().Names, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<SimulatorSource>()));
+        }
+
         if (inputs.HttpPort > 0)
         {
             services.AddSingleton<IReadingSource>(sp => new HttpSource(inputs, status, sp.GetRequiredService<StatusService>().Current, sp.GetRequiredService<ILoggerFactory>().CreateLogger<HttpSource>()));

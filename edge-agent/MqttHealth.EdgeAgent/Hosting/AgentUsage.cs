@@ -8,7 +8,7 @@ public static class AgentUsage
         output.WriteLine($"Usage: {AgentProgram.Name} [run] [--config FILE] [options] [--Agent:Section:Key=value ...]");
         output.WriteLine($"       {AgentProgram.Name} status [--config FILE] [--data DIR]");
         output.WriteLine();
-        output.WriteLine("The edge agent: accepts readings (stdin, a Unix socket, HTTP on loopback), stores them durably, seals them");
+        output.WriteLine("The edge agent: accepts readings (stdin, a Unix socket, HTTP on loopback, the built-in simulator), stores them durably, seals them");
         output.WriteLine("per device and publishes them to the broker over one persistent MQTT 5 connection. See docs/edge-agent.md.");
         output.WriteLine();
         output.WriteLine("Options (shorthands for settings; every setting can be given as --Agent:Key=value):");

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using MqttHealth.EdgeAgent.Outbox;
+using MqttHealth.EdgeAgent.Pipeline;
 using MqttHealth.EdgeAgent.Status;
-using MqttHealth.Payloads.Clinical.V1;
 using MqttHealth.Payloads.Sdk;
 
 namespace MqttHealth.EdgeAgent.Inputs;
@@ -55,8 +55,7 @@ public sealed class ReadingIntake
         var requests = new List<IntakeRequest>(readings.Count);
         foreach (ClinicalReading reading in readings)
         {
-            OutboxPriority priority = reading.Payload.KindCase == ClinicalPayload.KindOneofCase.Alarm ? OutboxPriority.Alarm : OutboxPriority.Vitals;
-            var request = new IntakeRequest(ResolveDevice(reading.Device), priority, reading.Payload, new TaskCompletionSource<AcceptOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+            var request = new IntakeRequest(ResolveDevice(reading.Device), PayloadBuilder.PriorityOf(reading.Payload), reading.Payload, new TaskCompletionSource<AcceptOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
             try
             {
                 await _writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);

@@ -17,6 +17,8 @@ public sealed class AgentOptions
 
     public InputOptions Inputs { get; set; } = new();
 
+    public SimulatorOptions Simulator { get; set; } = new();
+
     public BatchingOptions Batching { get; set; } = new();
 
     public OutboxOptions Outbox { get; set; } = new();

@@ -13,6 +13,18 @@ namespace MqttHealth.EdgeAgent.Pipeline;
 /// </summary>
 public static class PayloadBuilder
 {
+    /// <summary>The send priority of a reading's payload: alarms, device statuses, everything else is vitals.</summary>
+    public static OutboxPriority PriorityOf(ClinicalPayload payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        return payload.KindCase switch
+        {
+            ClinicalPayload.KindOneofCase.Alarm => OutboxPriority.Alarm,
+            ClinicalPayload.KindOneofCase.Status => OutboxPriority.Status,
+            _ => OutboxPriority.Vitals,
+        };
+    }
+
     public static List<BuiltPayload> Build(IReadOnlyList<PendingReading> readings, int maxSets)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSets, 1);

@@ -232,8 +232,8 @@ public sealed class ReadingPipeline : BackgroundService
                 payload = WithoutPatient(payload);
             }
 
-            bool alarm = payload.KindCase == ClinicalPayload.KindOneofCase.Alarm;
-            Add(sender.Seal(payload), alarm ? OutboxPriority.Alarm : OutboxPriority.Vitals, alarm ? _options.Broker.AlarmQos : 1, built.ReadingIds.Count, built.OldestAcceptedMs);
+            OutboxPriority priority = PayloadBuilder.PriorityOf(payload);
+            Add(sender.Seal(payload), priority, priority == OutboxPriority.Alarm ? _options.Broker.AlarmQos : 1, built.ReadingIds.Count, built.OldestAcceptedMs);
             ids.AddRange(built.ReadingIds); // every Seal above wrote the sender state before returning
         }
 
@@ -277,8 +277,9 @@ public sealed class ReadingPipeline : BackgroundService
         long oldest = long.MaxValue;
         foreach (PendingReading reading in readings)
         {
-            if (reading.Priority == OutboxPriority.Vitals)
+            if (reading.Priority != OutboxPriority.Alarm)
             {
+                // Routine (vitals, device status): they wait for the window together.
                 vitals++;
                 oldest = Math.Min(oldest, reading.AcceptedMs);
             }
