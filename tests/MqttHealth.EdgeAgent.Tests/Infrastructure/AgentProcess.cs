@@ -34,9 +34,12 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public Uri Readings => new($"http://127.0.0.1:{_httpPort}/v1/readings");
 
-    public static AgentProcess Launch(IReadOnlyList<string> arguments, int httpPort = 0, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>The process id (the demo test looks for its children).</summary>
+    public int Id => _process.Id;
+
+    public static AgentProcess Launch(IReadOnlyList<string> arguments, int httpPort = 0, IReadOnlyDictionary<string, string>? environment = null, string assembly = AssemblyName)
     {
-        var start = new ProcessStartInfo(DotnetHost(), [Path.Combine(AppContext.BaseDirectory, AssemblyName), .. arguments])
+        var start = new ProcessStartInfo(DotnetHost(), [Path.Combine(AppContext.BaseDirectory, assembly), .. arguments])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -143,6 +146,9 @@ public sealed class AgentProcess : IAsyncDisposable
         _process.Kill();
         _process.WaitForExit();
     }
+
+    /// <summary>SIGINT, as Ctrl+C at a terminal sends it.</summary>
+    public void Interrupt() => _ = kill(_process.Id, 2);
 
     /// <summary>SIGTERM, then the exit code (bounded).</summary>
     public async Task<int> StopAsync()
