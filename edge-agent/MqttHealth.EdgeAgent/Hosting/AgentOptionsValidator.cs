@@ -34,6 +34,7 @@ public static class AgentOptionsValidator
         Check(broker.SessionExpirySeconds >= 1, "Agent:Broker:SessionExpirySeconds must be at least 1 (the agent keeps a persistent session)");
         Check(string.IsNullOrEmpty(broker.UserName) || File.Exists(broker.PasswordFile), $"Agent:Broker:PasswordFile '{broker.PasswordFile}' does not exist (Agent:Broker:UserName is set)");
         Check(!broker.Tls || string.IsNullOrEmpty(broker.TlsCaFile) || File.Exists(broker.TlsCaFile), $"Agent:Broker:TlsCaFile '{broker.TlsCaFile}' does not exist");
+        Check(!broker.TlsClientCertificate || broker.Tls, "Agent:Broker:TlsClientCertificate needs Agent:Broker:Tls (the certificate is presented in the TLS handshake)");
 
         IdentityOptions identity = options.Identity;
         Check(File.Exists(identity.Ca) || Directory.Exists(identity.Ca), $"Agent:Identity:Ca '{identity.Ca}' is neither a CA certificate file nor a directory holding ca.crt.pem");

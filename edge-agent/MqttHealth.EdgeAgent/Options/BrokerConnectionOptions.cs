@@ -29,6 +29,12 @@ public sealed class BrokerConnectionOptions
     /// <summary>The name the broker's certificate must carry; empty: <see cref="Host"/>.</summary>
     public string? TlsHost { get; set; }
 
+    /// <summary>
+    /// Mutual TLS (with <see cref="Tls"/>): present the first device identity (<c>Agent:Identity:Devices:0</c>, the
+    /// certificate from <c>mqtthealth keys issue</c> that also seals) to the broker, whose <c>Tls:ClientCaPath</c> is the facility CA.
+    /// </summary>
+    public bool TlsClientCertificate { get; set; }
+
     /// <summary>QoS of alarms: 2 (exactly once, the default) or 1.</summary>
     public int AlarmQos { get; set; } = 2;
 

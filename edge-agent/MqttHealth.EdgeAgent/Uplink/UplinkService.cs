@@ -376,6 +376,13 @@ public sealed class UplinkService : BackgroundService
                     return chain.Build(presented);
                 },
             };
+            if (broker.TlsClientCertificate)
+            {
+                // The first device identity, as it seals: its certificate with the key decrypted by its passphrase.
+                DeviceIdentityOptions device = options.Identity.Devices[0];
+                string passphrase = File.ReadLines(device.PassphraseFile).FirstOrDefault() ?? string.Empty;
+                client.Tls.ClientCertificates = [X509Certificate2.CreateFromEncryptedPemFile(device.Certificate, passphrase, device.Key)];
+            }
         }
 
         return client;
