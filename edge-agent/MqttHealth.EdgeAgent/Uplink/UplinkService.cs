@@ -18,11 +18,11 @@ namespace MqttHealth.EdgeAgent.Uplink;
 /// <summary>
 /// The one MQTT 5 connection: connects (re-connects with <see cref="ReconnectBackoff"/>), publishes the outbox in
 /// send order (priority, then storage order) with up to <c>MaxInflight</c> messages awaiting their acknowledgement, and
-/// deletes a row only on its PUBACK (QoS 1) or PUBCOMP (QoS 2). An announcement is acknowledged before anything after
-/// it is sent. Every connect resumes the session (clean start false, session expiry set), also the first one of a
-/// restarted process: the MQTT session state lives in the outbox with each message (its Packet Identifier, stored before
-/// the PUBLISH is sent, and for QoS 2 whether the PUBREC arrived, stored before the PUBREL is sent), is put back into the
-/// client before the first connect and resumed as MQTT 5 §4.4 asks (see docs/edge-agent.md, "Session").
+/// deletes a row only on its PUBACK (QoS 1) or PUBCOMP (QoS 2). Every connect resumes the session (clean start false,
+/// session expiry set), also the first one of a restarted process: the MQTT session state lives in the outbox with each
+/// message (its Packet Identifier, stored before the PUBLISH is sent, and for QoS 2 whether the PUBREC arrived, stored
+/// before the PUBREL is sent), is put back into the client before the first connect and resumed as MQTT 5 §4.4 asks
+/// (see docs/edge-agent.md, "Session").
 /// </summary>
 public sealed class UplinkService : BackgroundService
 {
@@ -149,21 +149,14 @@ public sealed class UplinkService : BackgroundService
             int room = maxInflight - _publishes.Count;
             if (room > 0)
             {
+                // Announcements and patient contexts go first (their priority) and are pipelined with what follows
+                // rather than acknowledged first: the broker forwards one connection's messages in order (MQTT 5 §4.6),
+                // a resumed session resends in the original order, and a receiver holds an envelope that comes before
+                // its announcement. On a slow link this saves a round trip per announcement and context.
                 List<OutboxRow> rows = [.. _store.Next(maxInflight + _store.InFlight.Count).Where(r => !_store.InFlight.ContainsKey(r.Id)).Take(room)];
-                int announcement = rows.FindIndex(r => r.Entry.Priority == OutboxPriority.Announcement);
-                if (announcement >= 0)
-                {
-                    rows.RemoveRange(announcement + 1, rows.Count - announcement - 1);
-                }
-
                 foreach (OutboxRow row in AssignPacketIds(rows))
                 {
-                    Task publish = Publish(client, row);
-                    if (row.Entry.Priority == OutboxPriority.Announcement)
-                    {
-                        // Nothing of its epoch may overtake it.
-                        await Task.WhenAny(publish, disconnected).ConfigureAwait(false);
-                    }
+                    Publish(client, row);
                 }
             }
 
@@ -240,21 +233,20 @@ public sealed class UplinkService : BackgroundService
         return ValueTask.CompletedTask;
     }
 
-    private Task Publish(MqttClient client, OutboxRow row)
+    private void Publish(MqttClient client, OutboxRow row)
     {
         OutboxEntry entry = row.Entry;
         int bytes = _wire.Measure(entry.Topic, entry.Payload, entry.Qos, entry.Retain);
-        return Track(row, bytes, () => client.PublishAsync(entry.Topic, entry.Payload, (QualityOfService)entry.Qos, entry.Retain, row.PacketId).AsTask());
+        Track(row, bytes, () => client.PublishAsync(entry.Topic, entry.Payload, (QualityOfService)entry.Qos, entry.Retain, row.PacketId).AsTask());
     }
 
-    private Task Track(OutboxRow row, int bytes, Func<Task<MqttClientPublishResult>> publish)
+    private void Track(OutboxRow row, int bytes, Func<Task<MqttClientPublishResult>> publish)
     {
         _store.InFlight[row.Id] = 0;
         _rowByPacketId[row.PacketId] = row.Id;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _publishes[row.Id] = done.Task;
         _ = PublishCoreAsync(publish, row, bytes, done);
-        return done.Task;
     }
 
     private async Task PublishCoreAsync(Func<Task<MqttClientPublishResult>> publish, OutboxRow row, int bytes, TaskCompletionSource done)
