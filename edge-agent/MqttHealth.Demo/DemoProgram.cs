@@ -115,6 +115,10 @@ public static class DemoProgram
             await failed.CancelAsync().ConfigureAwait(false);
             await integrating.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Ctrl+C during start-up: stop what runs already.
+        }
         finally
         {
             error.WriteLine("Stopping the agents, the integrator and the broker ...");

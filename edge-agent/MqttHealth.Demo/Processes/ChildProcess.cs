@@ -74,7 +74,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>SIGTERM, then up to <paramref name="timeout"/> for a clean exit; killed after that. True when it stopped cleanly (exit 0).</summary>
+    /// <summary>
+    /// SIGTERM, then up to <paramref name="timeout"/> for a clean exit; killed after that. True when it stopped cleanly:
+    /// exit 0, or ended by the SIGTERM itself (128 + 15) when it came before the process had set up its handlers (a
+    /// Ctrl+C during start-up).
+    /// </summary>
     public async Task<bool> StopAsync(TimeSpan timeout)
     {
         if (!_process.HasExited)
@@ -84,7 +88,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
         try
         {
-            return await WaitForExitAsync(timeout).ConfigureAwait(false) == 0;
+            return await WaitForExitAsync(timeout).ConfigureAwait(false) is 0 or 128 + Sigterm;
         }
         catch (OperationCanceledException)
         {
