@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MqttHealth.Bench.PayloadSizes;
-using MqttHealth.Dictionaries.Corpus;
+using MqttHealth.Corpus;
 
 // mqtthealth-sizes: the payload size report (docs/benchmarks.md, "Payload sizes"). Regenerates the held-out corpus
 // of clinical-v1 from its manifest, measures every message in every form and rewrites the generated section of

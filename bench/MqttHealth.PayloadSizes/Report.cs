@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using MqttHealth.Dictionaries.Corpus;
+using MqttHealth.Corpus;
 
 namespace MqttHealth.Bench.PayloadSizes;
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Google.Protobuf;
-using MqttHealth.Dictionaries.Corpus;
+using MqttHealth.Corpus;
 using MqttHealth.Mqtt.Codec;
 using MqttHealth.Mqtt.Packets;
 using MqttHealth.Mqtt.Protocol;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using MqttHealth.Dictionaries.Corpus;
+using MqttHealth.Corpus;
 using MqttHealth.Dictionaries.Training;
 using MqttHealth.Payloads.Compression;
 

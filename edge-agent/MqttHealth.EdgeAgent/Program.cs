@@ -1,3 +1,4 @@
-// The agent is built by the edge-agent issue; until then this entry point says so plainly.
-Console.Error.WriteLine("mqtthealth-agent: the edge agent is not built yet (see the edge-agent issue).");
-return 2;
+using MqttHealth.EdgeAgent.Hosting;
+
+// mqtthealth-agent [run|status|help] [options]. Everything is in Hosting/AgentProgram.cs; see docs/edge-agent.md.
+return await AgentProgram.RunAsync(args, Console.Out, Console.Error);

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using MqttHealth.Dictionaries.Corpus;
+using MqttHealth.Corpus;
 using MqttHealth.Payloads.Compression;
 
 namespace MqttHealth.Dictionaries.Training;

@@ -1,4 +1,4 @@
-using MqttHealth.Dictionaries.Corpus;
+using MqttHealth.Corpus;
 using MqttHealth.Payloads.Compression;
 
 namespace MqttHealth.Dictionaries.Training;

@@ -66,7 +66,7 @@ public sealed partial class MqttClient
         entry.TrySetException(error);
     }
 
-    private async ValueTask<MqttClientPublishResult> PublishReliableAsync(MqttClientConnection connection, PublishPacket packet, int size, CancellationToken cancellationToken)
+    private async ValueTask<MqttClientPublishResult> PublishReliableAsync(MqttClientConnection connection, PublishPacket packet, int size, ushort packetId, CancellationToken cancellationToken)
     {
         await AcquireSlotAsync(connection, cancellationToken).ConfigureAwait(false);
         OutgoingPublish entry;
@@ -78,7 +78,14 @@ public sealed partial class MqttClient
                 throw new MqttClientException(MqttClientErrorKind.ConnectionLost, "The connection was lost while the message waited for the inflight window.");
             }
 
-            if (!_packetIds.TryAllocate(out ushort id))
+            ushort id = packetId;
+            if (id != 0 && !_packetIds.TryReserve(id))
+            {
+                ReleaseSlotLocked();
+                throw new InvalidOperationException($"Packet Identifier {id} is in use by another message or request of this session.");
+            }
+
+            if (id == 0 && !_packetIds.TryAllocate(out id))
             {
                 ReleaseSlotLocked();
                 throw new MqttClientException(MqttClientErrorKind.LimitExceeded, "All 65,535 Packet Identifiers are in use.");
@@ -298,6 +305,12 @@ public sealed partial class MqttClient
         }
         else
         {
+            if (entry is not null && Options.PubRecReceived is { } recorded)
+            {
+                // The application's record of the PUBREC comes before the PUBREL that lets the server forget the message.
+                await recorded(rec.PacketId).ConfigureAwait(false);
+            }
+
             // Also for an unknown identifier (5.0 §4.3.3: PUBREL with 0x92) so that the server can end its flow.
             await connection.SendAckAsync(MqttPacketType.PubRel, rec.PacketId, entry is null ? ReasonCode.PacketIdentifierNotFound : ReasonCode.Success).ConfigureAwait(false);
         }

@@ -159,71 +159,88 @@ public sealed partial class MqttClient : IAsyncDisposable
         QualityOfService qos = QualityOfService.AtMostOnce,
         bool retain = false,
         MqttProperties? properties = null,
+        CancellationToken cancellationToken = default) =>
+        PublishCoreAsync(topic, payload, qos, retain, 0, properties, cancellationToken);
+
+    /// <summary>
+    /// Publishes a QoS 1 or 2 message with a Packet Identifier the application chose, for an application that keeps
+    /// its session on disk: it records the identifier with the message <em>before</em> the PUBLISH can reach the
+    /// server, so that a restarted process can resume the message with <see cref="RestorePublish"/>. Otherwise as
+    /// <see cref="PublishAsync(string, ReadOnlyMemory{byte}, QualityOfService, bool, MqttProperties?, CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The identifier is in use in this session.</exception>
+    public ValueTask<MqttClientPublishResult> PublishAsync(
+        string topic,
+        ReadOnlyMemory<byte> payload,
+        QualityOfService qos,
+        bool retain,
+        ushort packetId,
+        MqttProperties? properties = null,
         CancellationToken cancellationToken = default)
     {
-        ValidateTopicName(topic);
-        if (qos > QualityOfService.ExactlyOnce)
+        ArgumentOutOfRangeException.ThrowIfZero(packetId);
+        if (qos == QualityOfService.AtMostOnce)
         {
-            throw new ArgumentOutOfRangeException(nameof(qos), qos, "QoS must be 0, 1 or 2.");
+            throw new ArgumentException("A QoS 0 message has no Packet Identifier.", nameof(qos));
         }
 
-        if (properties is not null)
-        {
-            if (properties.TopicAlias is not null)
-            {
-                throw new ArgumentException("The client assigns Topic Aliases itself (see MqttClientOptions.UseTopicAliases); do not set one.", nameof(properties));
-            }
+        return PublishCoreAsync(topic, payload, qos, retain, packetId, properties, cancellationToken);
+    }
 
-            if (properties.HasSubscriptionIdentifiers)
-            {
-                throw new ArgumentException("A PUBLISH from a client must not contain a Subscription Identifier [MQTT-3.3.4-6].", nameof(properties));
-            }
+    /// <summary>
+    /// Puts a message of an earlier process's session back into this client's session, before it connects (with
+    /// Clean Start 0): the application read it from disk with the Packet Identifier it was published under and whether
+    /// its PUBREC had arrived (see <see cref="MqttClientOptions.PubRecReceived"/>). On a resumed session (Session
+    /// Present = 1) the next <see cref="ConnectAsync"/> resends it with DUP = 1 and that identifier, or sends the
+    /// PUBREL when the PUBREC had arrived [MQTT-4.4.0-1], in the order of the calls; with Session Present = 0 it fails
+    /// with <see cref="MqttClientErrorKind.SessionLost"/> and the application publishes it again as a new message.
+    /// </summary>
+    /// <returns>Completes as a publish does: on PUBACK, or on PUBCOMP.</returns>
+    /// <exception cref="InvalidOperationException">The client is connected, or the identifier is in use.</exception>
+    public Task<MqttClientPublishResult> RestorePublish(
+        ushort packetId,
+        string topic,
+        ReadOnlyMemory<byte> payload,
+        QualityOfService qos,
+        bool retain,
+        bool pubRecReceived,
+        MqttProperties? properties = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(packetId);
+        ValidatePublish(topic, qos, properties);
+        if (qos == QualityOfService.AtMostOnce || (pubRecReceived && qos != QualityOfService.ExactlyOnce))
+        {
+            throw new ArgumentException("Only QoS 1 and 2 messages are session state, and only QoS 2 has a PUBREC.", nameof(qos));
         }
 
         ObjectDisposedException.ThrowIf(_disposed, this);
-        MqttClientConnection connection = _connection ?? throw NotConnected();
-        if (qos > connection.MaximumQoS)
-        {
-            throw new MqttClientException(
-                MqttClientErrorKind.LimitExceeded,
-                $"QoS {(int)qos} is above the server's Maximum QoS {(int)connection.MaximumQoS} [MQTT-3.2.2-11]",
-                ReasonCode.QoSNotSupported);
-        }
-
-        if (retain && !connection.RetainAvailable)
-        {
-            throw new MqttClientException(
-                MqttClientErrorKind.LimitExceeded,
-                "The server does not support retained messages (Retain Available = 0) [MQTT-3.2.2-14]",
-                ReasonCode.RetainNotSupported);
-        }
-
         var packet = new PublishPacket
         {
             Topic = topic,
             Payload = payload,
             QoS = qos,
             Retain = retain,
-            Properties = connection.Version == MqttProtocolVersion.V500 ? properties : null,
-
-            // Placeholder so that the encoder can measure a QoS 1/2 packet; the real id is set when one is allocated.
-            PacketId = qos == QualityOfService.AtMostOnce ? (ushort)0 : (ushort)1,
+            PacketId = packetId,
+            Properties = Options.ProtocolVersion == MqttProtocolVersion.V500 ? properties : null,
         };
-        int size = MqttPacketEncoder.GetPacketSize(packet, connection.Version);
-        CheckPacketSize(connection, size, "PUBLISH");
-        if (qos == QualityOfService.AtMostOnce)
+        int size = MqttPacketEncoder.GetPacketSize(packet, Options.ProtocolVersion);
+        lock (_sync)
         {
-            ValueTask send = connection.SendPublishAsync(packet, size, dup: false, cancellationToken);
-            if (send.IsCompletedSuccessfully)
+            if (_connection is not null)
             {
-                send.GetAwaiter().GetResult();
-                return new ValueTask<MqttClientPublishResult>(MqttClientPublishResult.AtMostOnce);
+                throw new InvalidOperationException("Restore a session before connecting: the client is connected.");
             }
 
-            return AwaitAtMostOnceAsync(send);
-        }
+            if (!_packetIds.TryReserve(packetId))
+            {
+                throw new InvalidOperationException($"Packet Identifier {packetId} is in use by another message or request of this session.");
+            }
 
-        return PublishReliableAsync(connection, packet, size, cancellationToken);
+            var entry = new OutgoingPublish(packet, size, ++_sequence) { Sent = true, Released = pubRecReceived };
+            _outgoing.Add(packetId, entry);
+            _inflightCount++;
+            return entry.Task;
+        }
     }
 
     /// <summary>Subscribes to one topic filter with the default options.</summary>
@@ -407,6 +424,86 @@ public sealed partial class MqttClient : IAsyncDisposable
         }
 
         _messages.Writer.TryComplete();
+    }
+
+    private ValueTask<MqttClientPublishResult> PublishCoreAsync(
+        string topic,
+        ReadOnlyMemory<byte> payload,
+        QualityOfService qos,
+        bool retain,
+        ushort packetId,
+        MqttProperties? properties,
+        CancellationToken cancellationToken)
+    {
+        ValidatePublish(topic, qos, properties);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        MqttClientConnection connection = _connection ?? throw NotConnected();
+        if (qos > connection.MaximumQoS)
+        {
+            throw new MqttClientException(
+                MqttClientErrorKind.LimitExceeded,
+                $"QoS {(int)qos} is above the server's Maximum QoS {(int)connection.MaximumQoS} [MQTT-3.2.2-11]",
+                ReasonCode.QoSNotSupported);
+        }
+
+        if (retain && !connection.RetainAvailable)
+        {
+            throw new MqttClientException(
+                MqttClientErrorKind.LimitExceeded,
+                "The server does not support retained messages (Retain Available = 0) [MQTT-3.2.2-14]",
+                ReasonCode.RetainNotSupported);
+        }
+
+        var packet = new PublishPacket
+        {
+            Topic = topic,
+            Payload = payload,
+            QoS = qos,
+            Retain = retain,
+            Properties = connection.Version == MqttProtocolVersion.V500 ? properties : null,
+
+            // Placeholder so that the encoder can measure a QoS 1/2 packet; the real id is set when one is allocated.
+            PacketId = qos == QualityOfService.AtMostOnce ? (ushort)0 : (ushort)1,
+        };
+        int size = MqttPacketEncoder.GetPacketSize(packet, connection.Version);
+        CheckPacketSize(connection, size, "PUBLISH");
+        if (qos == QualityOfService.AtMostOnce)
+        {
+            ValueTask send = connection.SendPublishAsync(packet, size, dup: false, cancellationToken);
+            if (send.IsCompletedSuccessfully)
+            {
+                send.GetAwaiter().GetResult();
+                return new ValueTask<MqttClientPublishResult>(MqttClientPublishResult.AtMostOnce);
+            }
+
+            return AwaitAtMostOnceAsync(send);
+        }
+
+        return PublishReliableAsync(connection, packet, size, packetId, cancellationToken);
+    }
+
+
+    private static void ValidatePublish(string topic, QualityOfService qos, MqttProperties? properties)
+    {
+        ValidateTopicName(topic);
+        if (qos > QualityOfService.ExactlyOnce)
+        {
+            throw new ArgumentOutOfRangeException(nameof(qos), qos, "QoS must be 0, 1 or 2.");
+        }
+
+        if (properties is not null)
+        {
+            if (properties.TopicAlias is not null)
+            {
+                throw new ArgumentException("The client assigns Topic Aliases itself (see MqttClientOptions.UseTopicAliases); do not set one.", nameof(properties));
+            }
+
+            if (properties.HasSubscriptionIdentifiers)
+            {
+                throw new ArgumentException("A PUBLISH from a client must not contain a Subscription Identifier [MQTT-3.3.4-6].", nameof(properties));
+            }
+        }
+
     }
 
     private static TaskCompletionSource<MqttClientDisconnectedEventArgs> NewDisconnection() =>

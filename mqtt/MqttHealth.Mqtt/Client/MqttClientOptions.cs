@@ -86,6 +86,15 @@ public sealed class MqttClientOptions
     public ushort MaximumInflight { get; set; } = ushort.MaxValue;
 
     /// <summary>
+    /// QoS 2, outgoing: called with the Packet Identifier when a PUBREC accepts a message, <em>before</em> the PUBREL
+    /// is sent; the client awaits it on its receive loop. An application that keeps its session on disk records
+    /// "PUBREC received" here, so that a restarted process resumes that message with a PUBREL and not with the
+    /// PUBLISH (see <see cref="MqttClient.RestorePublish"/> and docs/mqtt-client.md). Keep it short: nothing else is
+    /// read from the connection meanwhile.
+    /// </summary>
+    public Func<ushort, ValueTask>? PubRecReceived { get; set; }
+
+    /// <summary>
     /// How many received messages wait in <see cref="MqttClient.ReceivedMessages"/> before the client stops
     /// reading the socket (backpressure). See docs/mqtt-client.md.
     /// </summary>

@@ -3,7 +3,7 @@ using MqttHealth.Mqtt.Protocol;
 namespace MqttHealth.Mqtt.Client;
 
 /// <summary>
-/// The outcome of <see cref="MqttClient.PublishAsync"/> that the server accepted. <see cref="ReasonCode"/> is
+/// The outcome of <c>MqttClient.PublishAsync</c> that the server accepted. <see cref="ReasonCode"/> is
 /// the PUBACK (QoS 1) or PUBREC (QoS 2) reason code, below 0x80 (e.g. 0x10 No matching subscribers); a failure
 /// code is thrown as <see cref="MqttClientException"/> with <see cref="MqttClientErrorKind.PublishRefused"/>.
 /// </summary>

@@ -43,6 +43,21 @@ internal sealed class PacketIdentifierPool
         }
     }
 
+    /// <summary>Takes a given identifier (one the application chose); false when it is in use.</summary>
+    public bool TryReserve(ushort id)
+    {
+        ulong bit = 1UL << (id & 63);
+        ref ulong word = ref _used[id >> 6];
+        if (id == 0 || (word & bit) != 0)
+        {
+            return false;
+        }
+
+        word |= bit;
+        Count++;
+        return true;
+    }
+
     public void Release(ushort id)
     {
         ulong bit = 1UL << (id & 63);

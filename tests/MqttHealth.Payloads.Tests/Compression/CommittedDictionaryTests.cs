@@ -1,5 +1,5 @@
 using System.Text.Json;
-using MqttHealth.Dictionaries.Corpus;
+using MqttHealth.Corpus;
 using MqttHealth.Dictionaries.Training;
 using MqttHealth.Payloads.Compression;
 
@@ -50,6 +50,18 @@ public class CommittedDictionaryTests
     }
 
     [Fact]
+    public void Bedside_OneMonitor_GivesTheSameMessagesAsAFleetOfOne()
+    {
+        // The simulator's monitor (the edge agent's) and the generator's are the same code and the same random streams.
+        var parameters = CorpusParameters.HeldOut with { DurationSeconds = 300, BedsideMonitors = 1, GatewayDevices = 0 };
+
+        var fleet = CorpusGenerator.Generate(parameters);
+        var monitor = CorpusGenerator.Bedside(parameters, PatientProfile.Stable).SelectMany(second => second).ToList();
+
+        Assert.Equal(fleet.Select(m => (m.Kind, Convert.ToHexString(m.Bytes))), monitor.Select(m => (m.Kind, Convert.ToHexString(m.Bytes))));
+    }
+
+    [Fact]
     public void CommittedDictionary_RegeneratedHeldOutCorpus_GivesRecordedRatios()
     {
         var manifest = Manifest();
@@ -57,6 +69,7 @@ public class CommittedDictionaryTests
         var dictionary = registry.Get(1);
         var heldOut = CorpusGenerator.Generate(DictionaryBuilder.ReadCorpus(manifest, "heldOut"));
         Assert.Equal(manifest.GetProperty("heldOut").GetProperty("messages").GetInt32(), heldOut.Count);
+        Assert.Equal(manifest.GetProperty("heldOut").GetProperty("bytes").GetInt64(), heldOut.Sum(m => (long)m.Bytes.Length));
 
         var measured = Measurement.WithDictionary(dictionary.Content, dictionary.Manifest.Level, dictionary.Manifest.ContentSize, heldOut);
 

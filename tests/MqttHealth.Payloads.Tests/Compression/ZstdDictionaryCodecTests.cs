@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using MqttHealth.Dictionaries.Corpus;
+using MqttHealth.Corpus;
 using MqttHealth.Payloads.Compression;
 
 namespace MqttHealth.Payloads.Tests.Compression;

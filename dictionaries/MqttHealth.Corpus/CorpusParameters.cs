@@ -1,4 +1,4 @@
-namespace MqttHealth.Dictionaries.Corpus;
+namespace MqttHealth.Corpus;
 
 /// <summary>Everything that determines a corpus; the same parameters give the same bytes.</summary>
 /// <param name="Seed">The SplitMix64 seed.</param>
@@ -7,7 +7,7 @@ namespace MqttHealth.Dictionaries.Corpus;
 /// <param name="BedsideMonitors">Monitors publishing one sample set per second.</param>
 /// <param name="GatewayDevices">Devices behind rural gateways, sampled every 1-10 s and batched every 10-60 s.</param>
 /// <param name="StatusIntervalSeconds">Every device publishes a status this often.</param>
-internal sealed record CorpusParameters(
+public sealed record CorpusParameters(
     ulong Seed, long StartUnixMs, int DurationSeconds, int BedsideMonitors, int GatewayDevices, int StatusIntervalSeconds)
 {
     /// <summary>The training corpus of clinical-v1.</summary>

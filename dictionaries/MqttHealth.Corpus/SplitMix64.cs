@@ -1,4 +1,4 @@
-namespace MqttHealth.Dictionaries.Corpus;
+namespace MqttHealth.Corpus;
 
 /// <summary>
 /// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator whose output is fixed by its definition, so a

@@ -1,4 +1,4 @@
-namespace MqttHealth.Dictionaries.Corpus;
+namespace MqttHealth.Corpus;
 
 /// <summary>
 /// One patient's physiology over a run, second by second. Baselines are drawn from adult normal ranges; the

@@ -1,7 +1,7 @@
-namespace MqttHealth.Dictionaries.Corpus;
+namespace MqttHealth.Corpus;
 
 /// <summary>The kinds of message the corpus holds and the manifest measures separately.</summary>
-internal enum MessageKind
+public enum MessageKind
 {
     SampleSet,
     GatewayBatch,

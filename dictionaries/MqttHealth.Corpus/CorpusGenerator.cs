@@ -2,7 +2,7 @@ using Google.Protobuf;
 using MqttHealth.Payloads.Clinical.V1;
 using MqttHealth.Payloads.Schema;
 
-namespace MqttHealth.Dictionaries.Corpus;
+namespace MqttHealth.Corpus;
 
 /// <summary>
 /// Generates the corpus: every message a fleet of devices would publish over the run, encoded as ClinicalPayload
@@ -16,7 +16,7 @@ namespace MqttHealth.Dictionaries.Corpus;
 /// together, technical alarms such as a sensor off in runs), then cleared. Status: every device at a fixed interval.
 /// Deterministic: the same parameters give the same bytes.
 /// </summary>
-internal static class CorpusGenerator
+public static class CorpusGenerator
 {
     public static List<CorpusMessage> Generate(CorpusParameters parameters)
     {
@@ -39,61 +39,31 @@ internal static class CorpusGenerator
 
     private static PatientProfile ProfileOf(int device) => (PatientProfile)(device % 3);
 
+    /// <summary>
+    /// One bedside monitor of the given profile, second by second from <see cref="CorpusParameters.StartUnixMs"/> for
+    /// <see cref="CorpusParameters.DurationSeconds"/>, seeded by <see cref="CorpusParameters.Seed"/>: each item is what the
+    /// monitor publishes in that second (its first patient context in the first, then the sample set, alarms, status).
+    /// The generator's own bedside monitors are made the same way, from the fleet's shared random stream.
+    /// </summary>
+    public static IEnumerable<IReadOnlyList<CorpusMessage>> Bedside(CorpusParameters parameters, PatientProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var output = new List<CorpusMessage>();
+        var monitor = new Monitor(parameters, new SplitMix64(parameters.Seed), new SplitMix64(parameters.Seed ^ AssociationStream), profile, output);
+        for (var second = 0; second < parameters.DurationSeconds; second++)
+        {
+            monitor.Step(second, output);
+            yield return [.. output];
+            output.Clear();
+        }
+    }
+
     private static void Bedside(CorpusParameters p, SplitMix64 random, SplitMix64 associations, int device, List<CorpusMessage> output)
     {
-        var patient = new PatientSimulator(random, ProfileOf(device), p.DurationSeconds);
-        var association = new Association(associations, p, ByteString.CopyFrom(patient.PatientRef), output);
-        var ventilated = random.Chance(0.3);
-        var jitterMs = random.Next(0, 1000);
-        var nibpOffset = random.Next(0, 900);
-        var status = new StatusState(random, PowerSource.Mains, LinkKind.Wifi, -55, bedside: true);
-        var alarms = new AlarmTracker(random);
-        var artefactUntil = -1;
+        var monitor = new Monitor(p, random, associations, ProfileOf(device), output);
         for (var second = 0; second < p.DurationSeconds; second++)
         {
-            var now = p.StartUnixMs + (second * 1000L) + jitterMs + random.Next(0, 20);
-            var v = patient.At(second);
-            association.Step(second, now);
-            if (artefactUntil < second && random.Chance(0.004))
-            {
-                artefactUntil = second + random.Next(3, 20);
-            }
-            var set = new SampleSet { Context = association.Number, TimeMs = (ulong)now };
-            var artefact = second <= artefactUntil;
-            AddSpotCheck(set, v, includeRr: true);
-            if (ventilated)
-            {
-                Add(set, VitalsCatalogue.Etco2, v.Etco2);
-            }
-            if (second % 60 == 0)
-            {
-                Add(set, VitalsCatalogue.BodyTemperature, v.TemperatureTenths);
-            }
-            var nibp = (second + nibpOffset) % 900 == 0;
-            if (nibp)
-            {
-                AddNibp(set, v);
-            }
-            if (nibp || artefact)
-            {
-                // Per-sample columns only when something differs: the NIBP was measured earlier, or the oximeter
-                // flags motion artefact on SpO2 and pulse rate.
-                var measuredAgo = -random.Next(10_000, 40_000);
-                foreach (var mdc in set.MdcCodes)
-                {
-                    var isNibp = mdc is 150021 or 150022 or 150023; // MDC_PRESS_BLD_NONINV_SYS, _DIA, _MEAN
-                    set.TimeOffsetsMs.Add(nibp && isNibp ? measuredAgo : 0);
-                    set.Statuses.Add(artefact && mdc == VitalsCatalogue.Spo2.MdcCode || artefact && mdc == VitalsCatalogue.PulseRate.MdcCode
-                        ? MeasurementStatus.Questionable
-                        : MeasurementStatus.Valid);
-                }
-            }
-            output.Add(new CorpusMessage(MessageKind.SampleSet, new ClinicalPayload { SampleSet = set }.ToByteArray()));
-            alarms.Step(now, association.PatientRef, v, second <= artefactUntil, output);
-            if (second % p.StatusIntervalSeconds == 0)
-            {
-                output.Add(status.Next(now, second));
-            }
+            monitor.Step(second, output);
         }
     }
 
@@ -174,6 +144,83 @@ internal static class CorpusGenerator
     /// <summary>Appends a catalogued vital as a self-describing sample; the value is already scaled to the vital's exponent.</summary>
     private static void Add(SampleSet set, VitalDefinition vital, int value) =>
         SampleSets.Add(set, vital.MdcCode, vital.Loinc, vital.Ucum, vital.Exponent, value);
+
+    /// <summary>A bedside monitor: one sample set per second, alarms, and a status every status interval.</summary>
+    private sealed class Monitor
+    {
+        private readonly CorpusParameters _p;
+        private readonly SplitMix64 _random;
+        private readonly PatientSimulator _patient;
+        private readonly Association _association;
+        private readonly bool _ventilated;
+        private readonly int _jitterMs;
+        private readonly int _nibpOffset;
+        private readonly StatusState _status;
+        private readonly AlarmTracker _alarms;
+        private int _artefactUntil = -1;
+
+        public Monitor(CorpusParameters p, SplitMix64 random, SplitMix64 associations, PatientProfile profile, List<CorpusMessage> output)
+        {
+            _p = p;
+            _random = random;
+            _patient = new PatientSimulator(random, profile, p.DurationSeconds);
+            _association = new Association(associations, p, ByteString.CopyFrom(_patient.PatientRef), output);
+            _ventilated = random.Chance(0.3);
+            _jitterMs = random.Next(0, 1000);
+            _nibpOffset = random.Next(0, 900);
+            _status = new StatusState(random, PowerSource.Mains, LinkKind.Wifi, -55, bedside: true);
+            _alarms = new AlarmTracker(random);
+        }
+
+        public void Step(int second, List<CorpusMessage> output)
+        {
+            var p = _p;
+            var random = _random;
+            var now = p.StartUnixMs + (second * 1000L) + _jitterMs + random.Next(0, 20);
+            var v = _patient.At(second);
+            _association.Step(second, now);
+            if (_artefactUntil < second && random.Chance(0.004))
+            {
+                _artefactUntil = second + random.Next(3, 20);
+            }
+            var set = new SampleSet { Context = _association.Number, TimeMs = (ulong)now };
+            var artefact = second <= _artefactUntil;
+            AddSpotCheck(set, v, includeRr: true);
+            if (_ventilated)
+            {
+                Add(set, VitalsCatalogue.Etco2, v.Etco2);
+            }
+            if (second % 60 == 0)
+            {
+                Add(set, VitalsCatalogue.BodyTemperature, v.TemperatureTenths);
+            }
+            var nibp = (second + _nibpOffset) % 900 == 0;
+            if (nibp)
+            {
+                AddNibp(set, v);
+            }
+            if (nibp || artefact)
+            {
+                // Per-sample columns only when something differs: the NIBP was measured earlier, or the oximeter
+                // flags motion artefact on SpO2 and pulse rate.
+                var measuredAgo = -random.Next(10_000, 40_000);
+                foreach (var mdc in set.MdcCodes)
+                {
+                    var isNibp = mdc is 150021 or 150022 or 150023; // MDC_PRESS_BLD_NONINV_SYS, _DIA, _MEAN
+                    set.TimeOffsetsMs.Add(nibp && isNibp ? measuredAgo : 0);
+                    set.Statuses.Add(artefact && mdc == VitalsCatalogue.Spo2.MdcCode || artefact && mdc == VitalsCatalogue.PulseRate.MdcCode
+                        ? MeasurementStatus.Questionable
+                        : MeasurementStatus.Valid);
+                }
+            }
+            output.Add(new CorpusMessage(MessageKind.SampleSet, new ClinicalPayload { SampleSet = set }.ToByteArray()));
+            _alarms.Step(now, _association.PatientRef, v, second <= _artefactUntil, output);
+            if (second % p.StatusIntervalSeconds == 0)
+            {
+                output.Add(_status.Next(now, second));
+            }
+        }
+    }
 
     /// <summary>
     /// The device's patient context over the run: number 1 for the first patient from the start; on a quarter of the

@@ -1,6 +1,6 @@
-namespace MqttHealth.Dictionaries.Corpus;
+namespace MqttHealth.Corpus;
 
-internal enum PatientProfile
+public enum PatientProfile
 {
     /// <summary>Normal ranges with slow drift and measurement noise.</summary>
     Stable,

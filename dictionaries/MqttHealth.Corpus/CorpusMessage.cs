@@ -1,0 +1,4 @@
+namespace MqttHealth.Corpus;
+
+/// <summary>One encoded ClinicalPayload of the corpus.</summary>
+public sealed record CorpusMessage(MessageKind Kind, byte[] Bytes);

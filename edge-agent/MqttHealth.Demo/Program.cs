@@ -1,0 +1,3 @@
+using MqttHealth.Demo;
+
+return await DemoProgram.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

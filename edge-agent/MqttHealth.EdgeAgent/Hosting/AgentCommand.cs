@@ -1,0 +1,9 @@
+namespace MqttHealth.EdgeAgent.Hosting;
+
+/// <summary>What the command line asks for.</summary>
+public enum AgentCommand
+{
+    Run,
+    Status,
+    Help,
+}
