@@ -1,4 +1,4 @@
-using MqttHealth.Dictionaries.Corpus;
+using MqttHealth.Corpus;
 
 namespace MqttHealth.Bench.Payloads;
 
