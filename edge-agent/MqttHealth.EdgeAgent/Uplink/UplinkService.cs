@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
@@ -353,20 +352,7 @@ public sealed class UplinkService : BackgroundService
             client.Tls = new MqttClientTlsOptions
             {
                 TargetHost = string.IsNullOrEmpty(broker.TlsHost) ? broker.Host : broker.TlsHost,
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                {
-                    if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-                    {
-                        return false;
-                    }
-
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    using var presented = new X509Certificate2(certificate);
-                    return chain.Build(presented);
-                },
+                RemoteCertificateValidationCallback = MqttClientTlsOptions.TrustOnly(ca),
             };
             if (broker.TlsClientCertificate)
             {

@@ -24,4 +24,27 @@ public sealed class MqttClientTlsOptions
 
     /// <summary>Whether revocation of the server certificate is checked online.</summary>
     public X509RevocationMode CertificateRevocationCheckMode { get; set; } = X509RevocationMode.NoCheck;
+
+    /// <summary>
+    /// A validation callback for a broker whose certificate comes from a private CA (a facility CA): the certificate
+    /// must carry the expected name and chain to <paramref name="root"/> alone, not to any root the system trusts.
+    /// </summary>
+    public static RemoteCertificateValidationCallback TrustOnly(X509Certificate2 root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return (_, certificate, _, errors) =>
+        {
+            if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+            {
+                return false;
+            }
+
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(root);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            using var presented = new X509Certificate2(certificate);
+            return chain.Build(presented);
+        };
+    }
 }
