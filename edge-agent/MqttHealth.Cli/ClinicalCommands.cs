@@ -350,35 +350,28 @@ public static class ClinicalCommands
 
     private static async Task<int> ReceiveAsync(MqttClient client, ClinicalReceiver receiver, int count, bool fhir, CliContext context, CancellationToken cancellationToken)
     {
-        var waiting = new List<MqttApplicationMessage>(); // envelopes that came before their announcement
+        var inbox = new ClinicalInbox(receiver); // holds envelopes that came before their announcement
         int received = 0;
         try
         {
             await foreach (MqttApplicationMessage message in client.ReceivedMessages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (message.Topic.EndsWith("/" + ClinicalStreams.Keys, StringComparison.Ordinal))
+                InboxResult result = inbox.Receive(message.Topic, message.Payload.Span);
+                if (result.Accepted is { } epoch)
                 {
-                    try
-                    {
-                        AcceptedEpoch epoch = receiver.AcceptAnnouncement(message.Topic, message.Payload.Span);
-                        context.Error.WriteLine($"epoch {epoch.Epoch} of '{epoch.SenderId}' accepted");
-                    }
-                    catch (ClinicalException ex)
-                    {
-                        context.Error.WriteLine($"{CliProgram.Name} sub: refused {ex.Error}: {ex.Message}");
-                        continue;
-                    }
-
-                    List<MqttApplicationMessage> retry = [.. waiting];
-                    waiting.Clear();
-                    foreach (MqttApplicationMessage w in retry)
-                    {
-                        received += Handle(w, receiver, fhir, context, waiting);
-                    }
+                    context.Error.WriteLine($"epoch {epoch.Epoch} of '{epoch.SenderId}' accepted");
                 }
-                else
+
+                foreach (InboxRefusal refusal in result.Refusals)
                 {
-                    received += Handle(message, receiver, fhir, context, waiting);
+                    context.Error.WriteLine(result.Announcement && result.Accepted is null
+                        ? $"{CliProgram.Name} sub: refused {refusal.Error.Error}: {refusal.Error.Message}"
+                        : $"{CliProgram.Name} sub: refused {refusal.Topic}: {refusal.Error.Message}");
+                }
+
+                foreach (ReceivedMessage opened in result.Opened)
+                {
+                    received += Handle(opened, receiver, fhir, context);
                 }
 
                 if (count > 0 && received >= count)
@@ -395,24 +388,8 @@ public static class ClinicalCommands
         return received;
     }
 
-    private static int Handle(MqttApplicationMessage message, ClinicalReceiver receiver, bool fhir, CliContext context, List<MqttApplicationMessage> waiting)
+    private static int Handle(ReceivedMessage opened, ClinicalReceiver receiver, bool fhir, CliContext context)
     {
-        ReceivedMessage opened;
-        try
-        {
-            opened = receiver.Open(message.Topic, message.Payload.Span);
-        }
-        catch (ClinicalException ex) when (ex.Error is ClinicalError.UnknownSender or ClinicalError.UnknownEpoch && waiting.Count < 10_000)
-        {
-            waiting.Add(message);
-            return 0;
-        }
-        catch (ClinicalException ex)
-        {
-            context.Error.WriteLine($"{CliProgram.Name} sub: refused {message.Topic}: {ex.Message}");
-            return 0;
-        }
-
         ContextResolution resolution = receiver.Contexts.Accept(opened);
         foreach (string error in resolution.Errors)
         {

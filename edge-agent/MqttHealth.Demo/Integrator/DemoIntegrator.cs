@@ -22,12 +22,13 @@ public sealed class DemoIntegrator : IAsyncDisposable
     private readonly TextWriter _output;
     private readonly TextWriter _log;
     private readonly bool _color;
-    private readonly List<MqttApplicationMessage> _waiting = [];
+    private readonly ClinicalInbox _inbox;
 
     public DemoIntegrator(string facility, KeyIdentity identity, FacilityTrust trust, int port, string user, string password, TextWriter output, TextWriter log, bool color)
     {
         _identity = identity;
         _receiver = new ClinicalReceiver(identity, trust);
+        _inbox = new ClinicalInbox(_receiver);
         _output = output;
         _log = log;
         _color = color;
@@ -102,25 +103,22 @@ public sealed class DemoIntegrator : IAsyncDisposable
         {
             await foreach (MqttApplicationMessage message in _client.ReceivedMessages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (message.Topic.EndsWith("/" + ClinicalStreams.Keys, StringComparison.Ordinal))
+                InboxResult result = _inbox.Receive(message.Topic, message.Payload.Span);
+                foreach (InboxRefusal refusal in result.Refusals)
                 {
-                    try
+                    if (result.Announcement && result.Accepted is null)
                     {
-                        _receiver.AcceptAnnouncement(message.Topic, message.Payload.Span);
+                        _log.WriteLine($"integrator: announcement on {refusal.Topic} refused: {refusal.Error.Message}");
                     }
-                    catch (ClinicalException ex)
+                    else if (refusal.Error.Error != ClinicalError.Duplicate)
                     {
-                        _log.WriteLine($"integrator: announcement on {message.Topic} refused: {ex.Message}");
-                        continue;
+                        _log.WriteLine($"integrator: {refusal.Topic} refused: {refusal.Error.Error} {refusal.Error.Message}");
                     }
-
-                    List<MqttApplicationMessage> retry = [.. _waiting];
-                    _waiting.Clear();
-                    retry.ForEach(Handle);
                 }
-                else
+
+                foreach (ReceivedMessage opened in result.Opened)
                 {
-                    Handle(message);
+                    Handle(opened);
                 }
             }
         }
@@ -130,28 +128,8 @@ public sealed class DemoIntegrator : IAsyncDisposable
         }
     }
 
-    private void Handle(MqttApplicationMessage message)
+    private void Handle(ReceivedMessage opened)
     {
-        ReceivedMessage opened;
-        try
-        {
-            opened = _receiver.Open(message.Topic, message.Payload.Span);
-        }
-        catch (ClinicalException ex) when (ex.Error is ClinicalError.UnknownSender or ClinicalError.UnknownEpoch && _waiting.Count < 10_000)
-        {
-            _waiting.Add(message); // before its announcement: opened when that arrives
-            return;
-        }
-        catch (ClinicalException ex)
-        {
-            if (ex.Error != ClinicalError.Duplicate)
-            {
-                _log.WriteLine($"integrator: {message.Topic} refused: {ex.Error} {ex.Message}");
-            }
-
-            return;
-        }
-
         ContextResolution resolution = _receiver.Contexts.Accept(opened);
         ClinicalPayload payload = opened.Payload;
         switch (payload.KindCase)

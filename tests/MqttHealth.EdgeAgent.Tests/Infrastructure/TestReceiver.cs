@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using MqttHealth.Mqtt.Client;
 using MqttHealth.Mqtt.Protocol;
@@ -23,10 +24,10 @@ public sealed class TestReceiver : IAsyncDisposable
     private readonly List<OpenedEnvelope> _opened = [];
     private readonly List<JsonElement> _statuses = [];
     private readonly List<string> _errors = [];
-    private readonly HashSet<string> _seenEnvelopes = [];
-    private readonly List<MqttApplicationMessage> _waiting = [];
+    private readonly Dictionary<string, int> _arrivals = []; // topic + envelope -> times received
     private readonly MqttClient _client;
     private readonly ClinicalReceiver _receiver;
+    private readonly ClinicalInbox _inbox;
     private readonly CancellationTokenSource _cts = new();
     private Task _loop = Task.CompletedTask;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -35,6 +36,7 @@ public sealed class TestReceiver : IAsyncDisposable
     {
         _client = new MqttClient(new MqttClientOptions { Port = port, ClientId = "central-1", CleanStart = !resume, SessionExpiryInterval = 3600, KeepAliveSeconds = 5 });
         _receiver = new ClinicalReceiver(consumer, trust);
+        _inbox = new ClinicalInbox(_receiver);
     }
 
     public int Duplicates { get; private set; }
@@ -187,19 +189,14 @@ public sealed class TestReceiver : IAsyncDisposable
             {
                 _statuses.Add(JsonDocument.Parse(message.Payload).RootElement.Clone());
             }
-            else if (message.Topic.EndsWith("/keys", StringComparison.Ordinal))
-            {
-                _receiver.AcceptAnnouncement(message.Topic, message.Payload.Span);
-                List<MqttApplicationMessage> retry = [.. _waiting];
-                _waiting.Clear();
-                foreach (MqttApplicationMessage waiting in retry)
-                {
-                    Open(waiting);
-                }
-            }
             else
             {
-                Open(message);
+                if (!message.Topic.EndsWith("/keys", StringComparison.Ordinal))
+                {
+                    CollectionsMarshal.GetValueRefOrAddDefault(_arrivals, Key(message.Topic, message.Payload.Span), out _)++;
+                }
+
+                Record(_inbox.Receive(message.Topic, message.Payload.Span));
             }
 
             _changed.TrySetResult();
@@ -207,13 +204,12 @@ public sealed class TestReceiver : IAsyncDisposable
         }
     }
 
-    private void Open(MqttApplicationMessage message)
+    private static string Key(string topic, ReadOnlySpan<byte> envelope) => topic + ":" + Convert.ToBase64String(envelope);
+
+    private void Record(InboxResult result)
     {
-        string key = message.Topic + ":" + Convert.ToBase64String(message.Payload.Span);
-        bool seen = !_seenEnvelopes.Add(key);
-        try
+        foreach (ReceivedMessage opened in result.Opened)
         {
-            ReceivedMessage opened = _receiver.Open(message.Topic, message.Payload.Span);
             ClinicalPayload payload = opened.Payload;
             IReadOnlyList<ulong> times = payload.KindCase switch
             {
@@ -224,22 +220,23 @@ public sealed class TestReceiver : IAsyncDisposable
             };
             _opened.Add(new OpenedEnvelope(opened.SenderId, opened.Topic.Stream, opened.Epoch, opened.Sequence, payload.KindCase, times));
         }
-        catch (ClinicalException ex) when (ex.Error is ClinicalError.UnknownSender or ClinicalError.UnknownEpoch)
+
+        foreach (InboxRefusal refusal in result.Refusals)
         {
-            _seenEnvelopes.Remove(key);
-            _waiting.Add(message);
-        }
-        catch (ClinicalException ex) when (ex.Error == ClinicalError.Duplicate)
-        {
-            Duplicates++;
-            if (!seen)
+            if (refusal.Error.Error == ClinicalError.Duplicate)
             {
-                ReusedSequences++;
+                Duplicates++;
+
+                // A duplicate whose bytes arrived only this once: another envelope with the same sequence was opened.
+                if (_arrivals.GetValueOrDefault(Key(refusal.Topic, refusal.Message.Span)) <= 1)
+                {
+                    ReusedSequences++;
+                }
             }
-        }
-        catch (ClinicalException ex)
-        {
-            _errors.Add($"{message.Topic}: {ex.Error} {ex.Message}");
+            else
+            {
+                _errors.Add($"{refusal.Topic}: {refusal.Error.Error} {refusal.Error.Message}");
+            }
         }
     }
 }

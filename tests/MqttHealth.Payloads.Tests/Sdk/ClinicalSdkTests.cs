@@ -8,7 +8,7 @@ using MqttHealth.Payloads.Sdk;
 
 namespace MqttHealth.Payloads.Tests.Sdk;
 
-public sealed class ClinicalSdkTests : IDisposable
+public sealed partial class ClinicalSdkTests : IDisposable
 {
     private readonly FacilityCa _ca = FacilityCa.Create("f1", TimeSpan.FromDays(30));
     private readonly KeyIdentity _device;
