@@ -36,6 +36,11 @@ public sealed class ReadingPipeline : BackgroundService
     private readonly ILogger<ReadingPipeline> _logger;
     private readonly Dictionary<string, List<PendingReading>> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _retryAt = new(StringComparer.Ordinal);
+
+    // Devices whose current patient context this process has put in the outbox. A context sealed just before a crash
+    // (its number and patient already in the sender's state, its envelope not yet committed) is never in the outbox;
+    // the first seal of a device after a start therefore associates its patient anew, under a new number.
+    private readonly HashSet<string> _contextQueued = new(StringComparer.Ordinal);
     private DateTimeOffset _nextWindowUpdate;
     private DateTimeOffset _nextExpiry;
 
@@ -198,6 +203,7 @@ public sealed class ReadingPipeline : BackgroundService
         var entries = new List<OutboxEntry>();
         var ids = new List<long>();
         byte[]? announced = null;
+        bool associated = false;
         void Add(SealedMessage message, OutboxPriority priority, int qos, int readings, long oldestMs)
         {
             if (message.Announcement is { } announcement && (announced is null || !announcement.AsSpan().SequenceEqual(announced)))
@@ -223,8 +229,9 @@ public sealed class ReadingPipeline : BackgroundService
             {
                 // The patient travels once, in the device's retained patient context (as 'mqtthealth pub' does); the sets
                 // then carry the context number that Seal stamps on them.
-                if (sender.CurrentContext == 0 || !patient.Equals(sender.CurrentPatient))
+                if (sender.CurrentContext == 0 || !patient.Equals(sender.CurrentPatient) || !_contextQueued.Contains(device))
                 {
+                    associated = true;
                     ulong since = payload.KindCase == ClinicalPayload.KindOneofCase.SampleSet ? payload.SampleSet.TimeMs : payload.SampleBatch.BaseTimeMs;
                     Add(sender.AssociatePatient(patient, DateTimeOffset.FromUnixTimeMilliseconds((long)since)), OutboxPriority.Announcement, 1, 0, now.ToUnixTimeMilliseconds());
                 }
@@ -239,6 +246,10 @@ public sealed class ReadingPipeline : BackgroundService
 
         DirectorySync.Sync(_senders.StateDirectory); // the state file's rename is durable before its envelopes are
         _store.CommitSealed(entries, ids);
+        if (associated)
+        {
+            _contextQueued.Add(device);
+        }
         if (announced is not null)
         {
             sender.AnnouncementPublished(); // queued durably ahead of the envelopes: the outbox publishes it
