@@ -41,4 +41,7 @@ internal static partial class AgentLog
 
     [LoggerMessage(13, LogLevel.Warning, "Simulator: {Count} readings of this second refused: {Reason}")]
     public static partial void SimulatorRefused(this ILogger logger, int count, string reason);
+
+    [LoggerMessage(14, LogLevel.Warning, "The broker takes at most QoS {MaximumQos} and retained messages: {RetainAvailable}; alarms go at most at QoS {MaximumQos}, announcements and patient contexts unretained (receivers that subscribe later will miss them)")]
+    public static partial void ServerLimits(this ILogger logger, int maximumQos, bool retainAvailable);
 }

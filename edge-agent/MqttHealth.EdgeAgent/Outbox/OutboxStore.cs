@@ -38,6 +38,8 @@ public sealed class OutboxStore : IDisposable
         CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """;
 
+    private const string UpsertState = "INSERT INTO state(key, value) VALUES (@k, @v) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+
     private static readonly Lazy<bool> SqliteReady = new(() =>
     {
         SQLitePCL.Batteries.Init();
@@ -176,14 +178,27 @@ public sealed class OutboxStore : IDisposable
         }
     }
 
-    /// <summary>Stores sealed messages and deletes the pending readings they carry, in one transaction.</summary>
-    public void CommitSealed(IReadOnlyList<OutboxEntry> entries, IReadOnlyList<long> sealedPendingIds)
+    /// <summary>
+    /// Stores sealed messages and deletes the pending readings they carry, in one transaction, together with
+    /// <paramref name="state"/> (key, value) pairs that must be on disk exactly when those messages are.
+    /// </summary>
+    public void CommitSealed(IReadOnlyList<OutboxEntry> entries, IReadOnlyList<long> sealedPendingIds, IReadOnlyList<(string Key, string Value)>? state = null)
     {
         lock (_sync)
         {
             using SqliteTransaction transaction = _connection.BeginTransaction();
             long delta = Insert(transaction, entries);
             delta -= DeletePending(transaction, sealedPendingIds);
+            foreach ((string key, string value) in state ?? [])
+            {
+                using SqliteCommand command = _connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = UpsertState;
+                command.Parameters.AddWithValue("@k", key);
+                command.Parameters.AddWithValue("@v", value);
+                command.ExecuteNonQuery();
+            }
+
             transaction.Commit();
             Interlocked.Add(ref _bytesUsed, delta);
         }
@@ -442,7 +457,16 @@ public sealed class OutboxStore : IDisposable
     {
         lock (_sync)
         {
-            Execute(_connection, "INSERT INTO state(key, value) VALUES (@k, @v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("@k", key), ("@v", value));
+            Execute(_connection, UpsertState, ("@k", key), ("@v", value));
+        }
+    }
+
+    /// <summary>A value of the <c>state</c> table, or null.</summary>
+    public string? LoadState(string key)
+    {
+        lock (_sync)
+        {
+            return LoadState(_connection, key);
         }
     }
 

@@ -37,10 +37,11 @@ public sealed class ReadingPipeline : BackgroundService
     private readonly Dictionary<string, List<PendingReading>> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _retryAt = new(StringComparer.Ordinal);
 
-    // Devices whose current patient context this process has put in the outbox. A context sealed just before a crash
-    // (its number and patient already in the sender's state, its envelope not yet committed) is never in the outbox;
-    // the first seal of a device after a start therefore associates its patient anew, under a new number.
-    private readonly HashSet<string> _contextQueued = new(StringComparer.Ordinal);
+    // Per device, the patient context whose envelope is known to be in the outbox (or sent): stored with the envelopes
+    // in the same transaction (state key "context:{device}"). Sets are only ever stamped with such a context: a context
+    // sealed just before a crash or a failed commit has its number in the sender's state but maybe no envelope anywhere,
+    // and sets referring to it would be held by every receiver and never shown.
+    private readonly Dictionary<string, CommittedContext> _committed = new(StringComparer.Ordinal);
     private DateTimeOffset _nextWindowUpdate;
     private DateTimeOffset _nextExpiry;
 
@@ -63,6 +64,14 @@ public sealed class ReadingPipeline : BackgroundService
         foreach (PendingReading reading in _store.LoadPending())
         {
             Buffer(reading.Device).Add(reading);
+        }
+
+        foreach (string device in _senders.Names)
+        {
+            if (CommittedContext.Parse(_store.LoadState(CommittedContext.StateKey(device))) is { } committed)
+            {
+                _committed[device] = committed;
+            }
         }
 
         _status.Window = _window.Update(_status.Connected, QueuedVitals());
@@ -181,8 +190,6 @@ public sealed class ReadingPipeline : BackgroundService
             {
                 Seal(device, due, now);
                 _retryAt.Remove(device);
-                var sealedIds = due.Select(r => r.Id).ToHashSet();
-                readings.RemoveAll(r => sealedIds.Contains(r.Id));
             }
             catch (Exception ex) when (ex is KeyException or CryptographicException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or Microsoft.Data.Sqlite.SqliteException)
             {
@@ -203,6 +210,7 @@ public sealed class ReadingPipeline : BackgroundService
         var entries = new List<OutboxEntry>();
         var ids = new List<long>();
         byte[]? announced = null;
+        CommittedContext? context = _committed.TryGetValue(device, out CommittedContext known) ? known : null;
         bool associated = false;
         void Add(SealedMessage message, OutboxPriority priority, int qos, int readings, long oldestMs)
         {
@@ -225,18 +233,26 @@ public sealed class ReadingPipeline : BackgroundService
         foreach (BuiltPayload built in PayloadBuilder.Build(due, _options.Batching.MaxBatchSets))
         {
             ClinicalPayload payload = built.Payload;
-            if (PatientOf(payload) is { IsEmpty: false } patient)
+            if (PatientOf(payload) is { } named)
             {
-                // The patient travels once, in the device's retained patient context (as 'mqtthealth pub' does); the sets
-                // then carry the context number that Seal stamps on them.
-                if (sender.CurrentContext == 0 || !patient.Equals(sender.CurrentPatient) || !_contextQueued.Contains(device))
+                // A set or batch without its own context. The patient travels once, in the device's retained patient
+                // context (as 'mqtthealth pub' does); the sets carry the number that Seal stamps on them. A set that
+                // names no patient belongs to the device's committed context; with none known, to the sender's last
+                // patient, or to "no patient" (never a guess).
+                ByteString patient = !named.IsEmpty ? named : context?.Patient ?? sender.CurrentPatient ?? ByteString.Empty;
+                bool needed = context is { } c ? c.Number != sender.CurrentContext || !c.Patient.Equals(patient) : !named.IsEmpty || sender.CurrentContext != 0;
+                if (needed)
                 {
-                    associated = true;
                     ulong since = payload.KindCase == ClinicalPayload.KindOneofCase.SampleSet ? payload.SampleSet.TimeMs : payload.SampleBatch.BaseTimeMs;
                     Add(sender.AssociatePatient(patient, DateTimeOffset.FromUnixTimeMilliseconds((long)since)), OutboxPriority.Announcement, 1, 0, now.ToUnixTimeMilliseconds());
+                    context = new CommittedContext(sender.CurrentContext, patient);
+                    associated = true;
                 }
 
-                payload = WithoutPatient(payload);
+                if (!named.IsEmpty)
+                {
+                    payload = WithoutPatient(payload);
+                }
             }
 
             OutboxPriority priority = PayloadBuilder.PriorityOf(payload);
@@ -245,14 +261,26 @@ public sealed class ReadingPipeline : BackgroundService
         }
 
         DirectorySync.Sync(_senders.StateDirectory); // the state file's rename is durable before its envelopes are
-        _store.CommitSealed(entries, ids);
+        _store.CommitSealed(entries, ids, associated ? [(CommittedContext.StateKey(device), context!.Value.ToString())] : null);
         if (associated)
         {
-            _contextQueued.Add(device);
+            _committed[device] = context!.Value;
         }
+
+        // Committed: these readings are in the outbox now, whatever happens below.
+        HashSet<long> sealedIds = [.. ids];
+        _pending[device].RemoveAll(r => sealedIds.Contains(r.Id));
         if (announced is not null)
         {
-            sender.AnnouncementPublished(); // queued durably ahead of the envelopes: the outbox publishes it
+            try
+            {
+                sender.AnnouncementPublished(); // queued durably ahead of the envelopes: the outbox publishes it
+            }
+            catch (IOException ex)
+            {
+                // Only costs a second copy of the announcement with the next seal.
+                _logger.SealFailed(device, "the announcement could not be marked published: " + ex.Message, ex);
+            }
         }
 
         _uplink.Set();
@@ -310,9 +338,12 @@ public sealed class ReadingPipeline : BackgroundService
                 continue;
             }
 
-            DateTimeOffset due = _retryAt.TryGetValue(device, out DateTimeOffset retry) ? retry
-                : readings.Any(r => r.Priority == OutboxPriority.Alarm) ? now
+            DateTimeOffset due = readings.Any(r => r.Priority == OutboxPriority.Alarm) ? now
                 : DateTimeOffset.FromUnixTimeMilliseconds(readings[0].AcceptedMs) + _window.Current;
+            if (_retryAt.TryGetValue(device, out DateTimeOffset retry) && retry > due)
+            {
+                due = retry; // a failed seal waits; a retry time already passed does not make the loop spin
+            }
             next = due < next ? due : next;
         }
 

@@ -38,6 +38,11 @@ public sealed class UplinkService : BackgroundService
     private readonly ConcurrentDictionary<long, Task> _publishes = new();
     private readonly ConcurrentDictionary<ushort, long> _rowByPacketId = new();
     private WireBytes _wire = new(0);
+
+    // What the connected server takes (CONNACK): alarms go at most at its Maximum QoS and announcements unretained where
+    // it has no retained messages, rather than not at all.
+    private QualityOfService _maximumQos = QualityOfService.ExactlyOnce;
+    private bool _retainAvailable = true;
     private int _nextPacketId = 1;
 
     public UplinkService(OutboxStore store, AgentOptions options, AgentStatus status, WakeSignal wake, ILogger<UplinkService> logger)
@@ -85,6 +90,13 @@ public sealed class UplinkService : BackgroundService
 
             attempt = 0;
             _wire = new WireBytes(clientOptions.UseTopicAliases ? connack.TopicAliasMaximum : (ushort)0);
+            _maximumQos = connack.MaximumQoS;
+            _retainAvailable = connack.RetainAvailable;
+            if (_maximumQos < (QualityOfService)_options.Broker.AlarmQos || !_retainAvailable)
+            {
+                _logger.ServerLimits((int)_maximumQos, _retainAvailable);
+            }
+
             Task<MqttClientDisconnectedEventArgs> disconnected = client.Disconnection;
             _status.SetLink(LinkState.Connected);
             _logger.Connected(_options.Broker.Host, _options.Broker.Port, connack.SessionPresent, connack.TopicAliasMaximum);
@@ -235,8 +247,10 @@ public sealed class UplinkService : BackgroundService
     private void Publish(MqttClient client, OutboxRow row)
     {
         OutboxEntry entry = row.Entry;
-        int bytes = _wire.Measure(entry.Topic, entry.Payload, entry.Qos, entry.Retain);
-        Track(row, bytes, () => client.PublishAsync(entry.Topic, entry.Payload, (QualityOfService)entry.Qos, entry.Retain, row.PacketId).AsTask());
+        var qos = (QualityOfService)Math.Min(entry.Qos, (int)_maximumQos);
+        bool retain = entry.Retain && _retainAvailable;
+        int bytes = _wire.Measure(entry.Topic, entry.Payload, (int)qos, retain);
+        Track(row, bytes, () => client.PublishAsync(entry.Topic, entry.Payload, qos, retain, row.PacketId).AsTask());
     }
 
     private void Track(OutboxRow row, int bytes, Func<Task<MqttClientPublishResult>> publish)
@@ -256,8 +270,9 @@ public sealed class UplinkService : BackgroundService
             _acked.Enqueue((row, bytes));
             _status.Acknowledged();
         }
-        catch (MqttClientException ex) when (ex.Kind == MqttClientErrorKind.PublishRefused || ex.Kind == MqttClientErrorKind.LimitExceeded)
+        catch (MqttClientException ex) when (ex.Kind == MqttClientErrorKind.PublishRefused || (ex.Kind == MqttClientErrorKind.LimitExceeded && ex.ReasonCode == ReasonCode.PacketTooLarge))
         {
+            // The broker refused it, or it can never fit the server's Maximum Packet Size: retrying would not help.
             _refused.Enqueue((row, ex.Message));
         }
         catch (Exception ex) when (ex is MqttClientException or ObjectDisposedException or InvalidOperationException or IOException or SocketException or OperationCanceledException)

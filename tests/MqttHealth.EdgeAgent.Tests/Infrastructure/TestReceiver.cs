@@ -28,6 +28,8 @@ public sealed class TestReceiver : IAsyncDisposable
     private readonly MqttClient _client;
     private readonly ClinicalReceiver _receiver;
     private readonly ClinicalInbox _inbox;
+    private readonly PatientContextResolver _contexts = new();
+    private readonly List<(string Device, string Patient, ulong TimeMs)> _attributed = [];
     private readonly CancellationTokenSource _cts = new();
     private Task _loop = Task.CompletedTask;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -51,6 +53,30 @@ public sealed class TestReceiver : IAsyncDisposable
             lock (_sync)
             {
                 return [.. _opened];
+            }
+        }
+    }
+
+    /// <summary>Sample sets resolved to their patient (named, or through the sender's patient context), in the order resolved.</summary>
+    public IReadOnlyList<(string Device, string Patient, ulong TimeMs)> Attributed
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return [.. _attributed];
+            }
+        }
+    }
+
+    /// <summary>Sample sets waiting for a patient context they refer to.</summary>
+    public int HeldForContext
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _contexts.HeldCount;
             }
         }
     }
@@ -219,6 +245,10 @@ public sealed class TestReceiver : IAsyncDisposable
                 _ => [],
             };
             _opened.Add(new OpenedEnvelope(opened.SenderId, opened.Topic.Stream, opened.Epoch, opened.Sequence, payload.KindCase, times));
+            ContextResolution resolution = _contexts.Accept(opened);
+            _attributed.AddRange(resolution.Ready.Select(a => (a.Source.SenderId, Convert.ToHexStringLower(a.Set.PatientRef.Span), a.Set.TimeMs)));
+            _errors.AddRange(resolution.Errors);
+            _errors.AddRange(resolution.Refused.Select(r => $"{r.Source.Topic} set {r.Index}: {r.Reason}"));
         }
 
         foreach (InboxRefusal refusal in result.Refusals)
