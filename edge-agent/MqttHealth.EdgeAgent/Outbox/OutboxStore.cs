@@ -191,12 +191,7 @@ public sealed class OutboxStore : IDisposable
             delta -= DeletePending(transaction, sealedPendingIds);
             foreach ((string key, string value) in state ?? [])
             {
-                using SqliteCommand command = _connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = UpsertState;
-                command.Parameters.AddWithValue("@k", key);
-                command.Parameters.AddWithValue("@v", value);
-                command.ExecuteNonQuery();
+                Execute(transaction, UpsertState, ("@k", key), ("@v", value));
             }
 
             transaction.Commit();
@@ -633,14 +628,7 @@ public sealed class OutboxStore : IDisposable
 
     private static List<(long Id, long Bytes, long Readings)> Rows(SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
     {
-        using SqliteCommand command = transaction.Connection!.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach ((string name, object value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
+        using SqliteCommand command = Command(transaction.Connection!, transaction, sql, parameters);
         using SqliteDataReader reader = command.ExecuteReader();
         var rows = new List<(long, long, long)>();
         while (reader.Read())
@@ -653,25 +641,33 @@ public sealed class OutboxStore : IDisposable
 
     private static long Scalar(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
     {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach ((string name, object value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
+        using SqliteCommand command = Command(connection, null, sql, parameters);
         return Convert.ToInt64(command.ExecuteScalar() ?? 0L, CultureInfo.InvariantCulture);
     }
 
     private static void Execute(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
     {
-        using SqliteCommand command = connection.CreateCommand();
+        using SqliteCommand command = Command(connection, null, sql, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    private static void Execute(SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        using SqliteCommand command = Command(transaction.Connection!, transaction, sql, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>A command of <paramref name="sql"/> with its parameters, in <paramref name="transaction"/> when given.</summary>
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, (string Name, object Value)[] parameters)
+    {
+        SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
         foreach ((string name, object value) in parameters)
         {
             command.Parameters.AddWithValue(name, value);
         }
 
-        command.ExecuteNonQuery();
+        return command;
     }
 }
